@@ -1,0 +1,198 @@
+"""The ``synthcare`` command line: schema, fit, sample, demo.
+
+Errors raised on purpose (:class:`~synthcare.errors.SynthcareError`) are shown as one message
+without a traceback and exit with status 2; warnings are shown as they happen.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from synthcare.errors import SynthcareError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Privacy-preserving synthetic health data: infer a schema, fit a model, sample a table.",
+)
+console = Console(stderr=True)
+out = Console()
+
+
+@contextmanager
+def _friendly() -> Iterator[None]:
+    """Show our errors and warnings as messages, not tracebacks."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        except SynthcareError as exc:
+            _show_warnings(caught)
+            console.print(f"[bold red]Error:[/] {exc}", markup=True, highlight=False)
+            raise typer.Exit(code=2) from None
+        _show_warnings(caught)
+
+
+def _show_warnings(caught: list[warnings.WarningMessage]) -> None:
+    seen = set()
+    for w in caught:
+        text = str(w.message)
+        if text in seen or not issubclass(w.category, UserWarning):
+            continue
+        seen.add(text)
+        console.print(f"[yellow]Warning:[/] {text}", highlight=False)
+
+
+def _fit_with_progress(model, data, schema) -> None:  # noqa: ANN001
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("[bold]fitting[/] {task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=None)
+
+        def progress(done: int, total: int, label: str) -> None:
+            bar.update(task, completed=done, total=total, description=label)
+
+        model.fit(data, schema=schema, progress=progress)
+
+
+def _write_sample(model, rows: int, path: Path, seed: int | None) -> tuple:  # noqa: ANN001
+    from synthcare.card import build_card, write_card
+    from synthcare.data.io import write_table
+
+    with console.status(f"sampling {rows:,} rows"):
+        frame = model.sample(rows, random_state=seed)
+    write_table(frame, path)
+    card = build_card(model, n_rows=len(frame), seed=seed, data_file=path.name)
+    return frame, write_card(card, path)
+
+
+@app.command()
+def schema(
+    data: Path = typer.Argument(..., help="Table to describe: .csv or .parquet."),
+    out_path: Path | None = typer.Option(None, "--out", help="Write the schema JSON here."),
+    encoding: str = typer.Option("utf-8", help="Text encoding of a CSV file."),
+) -> None:
+    """Infer the schema of DATA: each column's kind, bounds, categories and handling."""
+    from synthcare.data.inference import infer_schema
+    from synthcare.data.io import read_table
+
+    with _friendly():
+        inferred = infer_schema(read_table(data, encoding=encoding))
+        if out_path is None:
+            out.print_json(inferred.to_json())
+        else:
+            inferred.save(out_path)
+            table = Table("column", "kind", "action", "missing", title=f"schema of {data.name}")
+            for col in inferred.columns:
+                table.add_row(col.name, col.kind, col.action, f"{col.missing_rate:.0%}")
+            out.print(table)
+            out.print(f"Schema written to {out_path}. Edit it and pass it to 'synthcare fit --schema'.")
+
+
+@app.command()
+def fit(
+    data: Path = typer.Argument(..., help="Training table: .csv or .parquet."),
+    out_path: Path = typer.Option(..., "--out", help="Folder to write the fitted model to."),
+    schema_path: Path | None = typer.Option(None, "--schema", help="Schema JSON (default: inferred)."),
+    engine: str | None = typer.Option(None, help="Engine name (see 'synthcare engines')."),
+    seed: int | None = typer.Option(None, help="Seed for reproducible fitting."),
+    encoding: str = typer.Option("utf-8", help="Text encoding of a CSV file."),
+) -> None:
+    """Fit a generator on DATA and save it as a model folder (JSON and arrays, no pickle)."""
+    from synthcare.data.io import read_table
+    from synthcare.engines.registry import DEFAULT_ENGINE, get_engine
+    from synthcare.persistence import save_model
+
+    with _friendly():
+        cls = get_engine(engine or DEFAULT_ENGINE)
+        model = cls(random_state=seed)
+        frame = read_table(data, encoding=encoding)
+        start = time.perf_counter()
+        _fit_with_progress(model, frame, schema_path)
+        save_model(model, out_path)
+        out.print(
+            f"Fitted '{model.engine_name}' on {len(frame):,} rows x {frame.shape[1]} columns in "
+            f"{time.perf_counter() - start:.1f}s; model saved to {out_path}"
+        )
+
+
+@app.command()
+def sample(
+    model_path: Path = typer.Argument(..., help="Model folder written by 'synthcare fit'."),
+    rows: int = typer.Option(..., "--rows", help="Number of synthetic rows."),
+    out_path: Path = typer.Option(..., "--out", help="Output file: .csv or .parquet."),
+    seed: int | None = typer.Option(None, help="Seed: the same seed gives the same rows."),
+) -> None:
+    """Sample ROWS synthetic rows from a saved model; writes FILE and FILE.card.json."""
+    from synthcare.persistence import load_model
+
+    with _friendly():
+        model = load_model(model_path)
+        frame, card = _write_sample(model, rows, out_path, seed)
+        out.print(f"Wrote {len(frame):,} synthetic rows to {out_path} and its data card to {card}")
+
+
+@app.command()
+def engines() -> None:
+    """List the available engines."""
+    from synthcare.engines.registry import DEFAULT_ENGINE, engine_names, get_engine
+
+    for name in engine_names():
+        doc = (get_engine(name).__doc__ or "").strip().splitlines()[0]
+        mark = " (default)" if name == DEFAULT_ENGINE else ""
+        out.print(f"{name}{mark}: {doc}")
+
+
+@app.command()
+def demo(
+    out_dir: Path = typer.Option(Path("synthcare-demo"), "--out-dir", help="Folder for the outputs."),
+    rows: int | None = typer.Option(None, help="Synthetic rows (default: as many as the real data)."),
+    engine: str | None = typer.Option(None, help="Engine name (default: the default engine)."),
+    seed: int = typer.Option(0, help="Seed for fitting and sampling."),
+) -> None:
+    """Fit on the bundled real breast-cancer data, sample, write the table and its data card."""
+    from synthcare.datasets import load_demo
+    from synthcare.demo import summary_table
+    from synthcare.engines.registry import DEFAULT_ENGINE, get_engine
+    from synthcare.persistence import save_model
+
+    with _friendly():
+        real = load_demo("breast_rotterdam")
+        model = get_engine(engine or DEFAULT_ENGINE)(random_state=seed)
+        start = time.perf_counter()
+        _fit_with_progress(model, real, None)
+        save_model(model, out_dir / "model")
+        model.schema_.save(out_dir / "schema.json")
+        data_path = out_dir / "breast_rotterdam_synthetic.csv"
+        synthetic, card = _write_sample(model, rows or len(real), data_path, seed)
+        seconds = time.perf_counter() - start
+        out.print(summary_table(real, synthetic, model.schema_))
+        out.print(
+            f"Real data: {len(real):,} Rotterdam breast-cancer patients. Engine '{model.engine_name}', "
+            f"fit + sample in {seconds:.1f}s.\n"
+            f"Synthetic table: {data_path}\nData card:       {card}\n"
+            f"Model:           {out_dir / 'model'}\nSchema:          {out_dir / 'schema.json'}"
+        )
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

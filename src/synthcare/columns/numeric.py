@@ -1,0 +1,44 @@
+"""Integer and float columns: bounds, precision and integral values are kept on output."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from synthcare.columns.base import Encoded, snap
+from synthcare.data.schema import ColumnSchema
+
+
+def encode(series: pd.Series, spec: ColumnSchema) -> Encoded:
+    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+    lower = -np.inf if spec.minimum is None else float(spec.minimum)
+    upper = np.inf if spec.maximum is None else float(spec.maximum)
+    return Encoded(spec.name, "continuous", values, lower=lower, upper=upper)
+
+
+def decode(values: np.ndarray, spec: ColumnSchema, support: np.ndarray | None = None) -> pd.Series:
+    out = np.asarray(values, dtype=float).copy()
+    if support is not None:
+        out = snap(out, support)
+    if spec.minimum is not None or spec.maximum is not None:
+        lo = -np.inf if spec.minimum is None else float(spec.minimum)
+        hi = np.inf if spec.maximum is None else float(spec.maximum)
+        out = np.clip(out, lo, hi)
+    if spec.kind == "integer":
+        out = np.round(out)
+    elif spec.precision is not None:
+        out = np.round(out, spec.precision)
+    return _cast(out, spec)
+
+
+def _cast(out: np.ndarray, spec: ColumnSchema) -> pd.Series:
+    missing = np.isnan(out)
+    dtype = spec.dtype
+    if dtype.lower().startswith(("int", "uint")):
+        if missing.any():
+            # an integer source column cannot hold missing values: use pandas' nullable integer
+            return pd.Series(pd.array(np.where(missing, 0, out).astype("int64"), dtype="Int64")).mask(
+                missing
+            )
+        return pd.Series(out.astype(dtype if dtype[0] in "iu" else dtype.lower()))
+    return pd.Series(out, dtype="float64")

@@ -1,0 +1,97 @@
+"""A whole table to and from the engines' numeric form, following its schema."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synthcare.columns import categorical, datetime, identifiers, numeric
+from synthcare.columns.base import Encoded
+from synthcare.data.schema import ColumnSchema, Schema
+from synthcare.errors import SynthcareWarning
+
+#: A continuous column whose distinct values are few (at most this share of its values, and at
+#: most SUPPORT_LIMIT of them) keeps them as its support: output values are moved to the nearest
+#: one, so heaped values (whole units, steps of 5 or 0.1) stay heaped as in the source.
+SUPPORT_SHARE = 0.25
+SUPPORT_LIMIT = 20_000
+
+
+def _codec(spec: ColumnSchema):  # noqa: ANN202 - a module with encode/decode
+    if spec.kind in {"categorical", "boolean"} or spec.discrete:
+        return categorical
+    if spec.kind == "datetime":
+        return datetime
+    return numeric
+
+
+class TableCodec:
+    """Encodes the modelled columns of a table and decodes engine output into a full table."""
+
+    def __init__(
+        self,
+        schema: Schema,
+        pools: dict[str, dict[str, list[str]]] | None = None,
+        supports: dict[str, list[float]] | None = None,
+        offsets: dict[str, int] | None = None,
+    ) -> None:
+        self.offsets = offsets or {}
+        self.schema = schema
+        self.pools = pools or {}
+        self.supports = supports or {}
+        self._support_arrays = {k: np.asarray(v, dtype=float) for k, v in self.supports.items()}
+
+    @classmethod
+    def fit(cls, frame: pd.DataFrame, schema: Schema) -> TableCodec:
+        pools = {
+            spec.name: identifiers.name_pool(frame[spec.name], spec)
+            for spec in schema.columns
+            if spec.action == "fake"
+        }
+        dropped = [c.name for c in schema.columns if c.action == "drop"]
+        if dropped:
+            warnings.warn(
+                f"these columns are left out of the synthetic data, as the schema says: {dropped}",
+                SynthcareWarning,
+                stacklevel=3,
+            )
+        codec = cls(schema, pools)
+        supports = {}
+        for spec, col in zip(schema.modelled(), codec.encode(frame), strict=True):
+            if col.kind != "continuous":
+                continue
+            seen = col.values[~np.isnan(col.values)]
+            distinct = np.unique(seen)
+            if 0 < distinct.size <= min(SUPPORT_LIMIT, max(50, SUPPORT_SHARE * seen.size)):
+                supports[spec.name] = distinct.tolist()
+        offsets = {
+            spec.name: identifiers.key_offset(frame[spec.name])
+            for spec in schema.columns
+            if spec.action == "surrogate"
+        }
+        return cls(schema, pools, supports, offsets)
+
+    def encode(self, frame: pd.DataFrame) -> list[Encoded]:
+        return [_codec(spec).encode(frame[spec.name], spec) for spec in self.schema.modelled()]
+
+    def decode(self, encoded: list[Encoded], n: int, rng: np.random.Generator) -> pd.DataFrame:
+        by_name = {e.name: e for e in encoded}
+        out: dict[str, pd.Series] = {}
+        for spec in self.schema.columns:
+            if spec.action == "synthesize":
+                support = self._support_arrays.get(spec.name)
+                series = _codec(spec).decode(by_name[spec.name].values, spec, support)
+            elif spec.action == "surrogate":
+                series = identifiers.surrogate(n, spec, self.offsets.get(spec.name, 1))
+            elif spec.action == "fake":
+                series = identifiers.fake(n, spec, self.pools.get(spec.name, {}), rng)
+            else:
+                continue
+            out[spec.name] = series.reset_index(drop=True)
+        return pd.DataFrame(out)
+
+    def state(self) -> dict[str, Any]:
+        return {"pools": self.pools, "supports": self.supports, "offsets": self.offsets}

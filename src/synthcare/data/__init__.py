@@ -1,0 +1,1 @@
+"""Data in: reading tables, the schema and its inference."""

@@ -1,0 +1,236 @@
+"""Infer a :class:`~synthcare.data.schema.Schema` from a table."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from synthcare.data.schema import ColumnSchema, Schema
+from synthcare.errors import DataError, SynthcareWarning, collect
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Numeric columns with at most this many distinct values are modelled as classes.
+MAX_DISCRETE = 15
+#: Default upper limit of distinct values in a categorical column.
+MAX_CATEGORIES = 1000
+
+_ID_TOKENS = {"id", "pid", "uid", "mrn", "ssn", "nhs", "uuid", "guid"}
+_RECORD_TOKENS = {"record", "patient", "subject", "case", "chart", "medical"}
+_NUMBER_TOKENS = {"number", "no", "nr", "num"}
+_NAME_QUALIFIERS = {"first", "last", "given", "family", "middle", "full", "patient", "person"}
+_NAME_WORDS = {
+    "surname": "last_name", "lastname": "last_name", "familyname": "last_name",
+    "forename": "first_name", "firstname": "first_name", "givenname": "first_name",
+    "fullname": "name",
+}
+_EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
+_PHONE = re.compile(r"^\+?[\d\s().-]{7,20}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$|^\d{1,2}/\d{1,2}/\d{2,4}$")
+_DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
+                 "%d/%m/%Y", "%m/%d/%Y"]
+
+
+def _tokens(name: str) -> list[str]:
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name)
+    return [t for t in re.split(r"[^a-zA-Z0-9]+", spaced.lower()) if t]
+
+
+def _identifier_name(name: str) -> bool:
+    tokens = _tokens(name)
+    if not tokens:
+        return False
+    if tokens[-1] in _ID_TOKENS or tokens[0] in _ID_TOKENS:
+        return True
+    return any(t in _RECORD_TOKENS for t in tokens) and any(t in _NUMBER_TOKENS for t in tokens)
+
+
+def _person_field(name: str) -> str | None:
+    """The fake-data provider for a column whose name says it holds direct identifiers."""
+    tokens = _tokens(name)
+    joined = "".join(tokens)
+    for word, provider in _NAME_WORDS.items():
+        if word in joined:
+            return provider
+    if "name" in tokens:
+        quals = set(tokens) & _NAME_QUALIFIERS
+        if "first" in quals or "given" in quals:
+            return "first_name"
+        if "last" in quals or "family" in quals:
+            return "last_name"
+        if quals or tokens == ["name"]:
+            return "name"
+    if {"email", "mail"} & set(tokens) or "e-mail" in name.lower():
+        return "email"
+    if {"phone", "telephone", "tel", "mobile", "fax"} & set(tokens):
+        return "phone_number"
+    if {"address", "street"} & set(tokens):
+        return "address"
+    return None
+
+
+def _precision(values: np.ndarray) -> int | None:
+    scale = np.maximum(1.0, np.abs(values))
+    for digits in range(0, 11):
+        if np.all(np.abs(np.round(values, digits) - values) <= 1e-9 * scale):
+            return digits
+    return None
+
+
+def _scalar(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+class _Inferrer:
+    def __init__(self, n_rows: int, max_categories: int) -> None:
+        self.n_rows = n_rows
+        self.max_categories = max_categories
+        self.problems: list[str] = []
+        self.notes: list[str] = []
+
+    def column(self, name: str, series: pd.Series) -> ColumnSchema:
+        import pandas as pd
+
+        values = series.dropna()
+        base: dict[str, Any] = {
+            "name": name, "dtype": str(series.dtype), "missing_rate": float(series.isna().mean())
+        }
+        if values.empty:
+            self.notes.append(f"column '{name}' has no values at all; it is kept as all-missing")
+            return ColumnSchema(kind="float", action="synthesize", **base)
+        if pd.api.types.is_bool_dtype(series.dtype):
+            return self._categorical(base, values, kind="boolean")
+        if pd.api.types.is_datetime64_any_dtype(series.dtype):
+            return self._datetime(base, values, fmt=None)
+        if pd.api.types.is_numeric_dtype(series.dtype):
+            return self._numeric(base, values.astype(float))
+        return self._textual(base, values)
+
+    def _numeric(self, base: dict[str, Any], values: pd.Series) -> ColumnSchema:
+        arr = values.to_numpy(dtype=float)
+        if not np.all(np.isfinite(arr)):
+            self.problems.append(
+                f"column '{base['name']}' holds infinite values; replace them with numbers or leave "
+                "them empty (missing)"
+            )
+            arr = arr[np.isfinite(arr)]
+            if arr.size == 0:
+                return ColumnSchema(kind="float", action="synthesize", **base)
+        integral = bool(np.all(arr == np.round(arr)))
+        distinct = np.unique(arr)
+        if integral and _identifier_name(base["name"]) and distinct.size >= max(20, 0.05 * self.n_rows):
+            return ColumnSchema(kind="identifier", action="surrogate", roles=["id"], **base)
+        if integral and set(distinct.tolist()) <= {0.0, 1.0}:
+            return ColumnSchema(
+                kind="boolean", action="synthesize", categories=[int(v) for v in distinct], **base
+            )
+        kind = "integer" if integral else "float"
+        precision = 0 if integral else _precision(arr)
+        discrete = distinct.size <= MAX_DISCRETE
+        categories = None
+        if discrete:
+            categories = [int(v) if integral else float(v) for v in distinct]
+        lo, hi = float(arr.min()), float(arr.max())
+        return ColumnSchema(
+            kind=kind, action="synthesize", precision=precision if kind == "float" else None,
+            minimum=int(lo) if integral else lo, maximum=int(hi) if integral else hi,
+            discrete=discrete, categories=categories, **base,
+        )
+
+    def _textual(self, base: dict[str, Any], values: pd.Series) -> ColumnSchema:
+        import pandas as pd
+
+        name = base["name"]
+        text = values.astype(str)
+        provider = _person_field(name)
+        date_share = float(text.str.match(_DATE).mean())
+        if provider is None and date_share < 0.8:
+            if text.str.match(_EMAIL).mean() >= 0.9:
+                provider = "email"
+            elif text.str.match(_PHONE).mean() >= 0.9 and text.str.contains(r"[\s()+-]").mean() >= 0.5:
+                provider = "phone_number"
+        if provider is not None:
+            return ColumnSchema(
+                kind="direct_identifier", action="fake", fake_provider=provider, roles=["id"], **base
+            )
+        distinct = text.nunique()
+        if _identifier_name(name) and distinct >= max(20, 0.05 * self.n_rows):
+            return ColumnSchema(kind="identifier", action="surrogate", roles=["id"], **base)
+        numeric = pd.to_numeric(text, errors="coerce")
+        share = float(numeric.notna().mean())
+        if share == 1.0:
+            return self._numeric(base, numeric)
+        if share >= 0.8:
+            bad = text[numeric.isna()].unique()[:5].tolist()
+            self.problems.append(
+                f"column '{name}' mixes numbers ({share:.0%} of values) with text such as {bad}; "
+                "clean those values, leave them empty, or declare the column 'categorical' in the schema"
+            )
+            return ColumnSchema(kind="categorical", action="drop", **base)
+        if date_share >= 0.8:
+            return self._parse_dates(base, text, date_share)
+        mean_len = float(text.str.len().mean())
+        words = float(text.str.count(r"\s+").mean()) + 1.0
+        if mean_len > 40 or (distinct > 0.5 * len(text) and words >= 4):
+            self.notes.append(
+                f"column '{name}' looks like free text; it is left out of the synthetic data "
+                "until text support exists"
+            )
+            return ColumnSchema(kind="text", action="drop", **base)
+        if distinct == len(text) and len(text) >= 20 and not text.str.contains(r"\s").any():
+            return ColumnSchema(kind="identifier", action="surrogate", roles=["id"], **base)
+        if distinct > self.max_categories:
+            self.problems.append(
+                f"column '{name}' has {distinct:,} distinct values, more than the {self.max_categories:,} "
+                "a categorical column may have; in the schema mark it kind 'identifier' "
+                "(fresh keys), 'text' or action 'drop', or raise max_categories"
+            )
+            return ColumnSchema(kind="categorical", action="drop", **base)
+        return self._categorical(base, values, kind="categorical")
+
+    def _categorical(self, base: dict[str, Any], values: pd.Series, *, kind: str) -> ColumnSchema:
+        cats = sorted({_scalar(v) for v in values.unique()}, key=lambda v: (str(type(v)), v))
+        return ColumnSchema(kind=kind, action="synthesize", categories=cats, **base)
+
+    def _parse_dates(self, base: dict[str, Any], text: pd.Series, share: float) -> ColumnSchema:
+        import pandas as pd
+
+        for fmt in _DATE_FORMATS:
+            parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+            if parsed.notna().all():
+                return self._datetime(base, parsed, fmt=fmt)
+        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+        bad = text[parsed.isna()].unique()[:5].tolist()
+        if not bad:
+            return self._datetime(base, parsed, fmt=None)
+        self.problems.append(
+            f"column '{base['name']}' looks like dates ({share:.0%} of values) but some cannot be "
+            f"parsed, such as {bad}; fix or empty those values, or declare the column "
+            "'categorical' in the schema"
+        )
+        return ColumnSchema(kind="categorical", action="drop", **base)
+
+    def _datetime(self, base: dict[str, Any], parsed: pd.Series, fmt: str | None) -> ColumnSchema:
+        lo, hi = parsed.min(), parsed.max()
+        return ColumnSchema(
+            kind="datetime", action="synthesize", datetime_format=fmt,
+            minimum=lo.isoformat(), maximum=hi.isoformat(), **base,
+        )
+
+
+def infer_schema(frame: pd.DataFrame, *, max_categories: int = MAX_CATEGORIES) -> Schema:
+    """Infer the schema of ``frame``: each column's kind, bounds, precision, categories and roles.
+
+    Problems that need the user (mixed types, unparseable dates, too many categories) are
+    collected and raised together as one :class:`~synthcare.errors.DataError`.
+    """
+    inferrer = _Inferrer(len(frame), max_categories)
+    columns = [inferrer.column(str(name), frame[name]) for name in frame.columns]
+    collect(inferrer.problems, DataError, "The data has problems to fix before it can be used:")
+    for note in inferrer.notes:
+        warnings.warn(note, SynthcareWarning, stacklevel=2)
+    return Schema(n_rows=len(frame), columns=columns)

@@ -1,0 +1,140 @@
+"""Reading and writing tables: CSV, Parquet and pandas DataFrames, with clear errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING, Union
+
+from synthcare.errors import DataError, DataFileNotFoundError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+TableLike = Union["pd.DataFrame", str, Path]
+
+_PARQUET = {".parquet", ".pq"}
+_CSV = {".csv", ".tsv", ".txt", ".gz", ".bz2", ".zip", ".xz"}
+
+
+def read_table(source: TableLike, *, encoding: str = "utf-8") -> pd.DataFrame:
+    """Read a table from a CSV or Parquet file, or copy a DataFrame, checking it is usable.
+
+    Raises :class:`~synthcare.errors.DataError` (or its ``FileNotFoundError`` subclass) with a
+    message that says what was wrong, what was received and how to fix it.
+    """
+    import pandas as pd
+
+    if isinstance(source, pd.DataFrame):
+        frame = source.copy()
+        _check_columns([str(c) for c in frame.columns], "the DataFrame")
+        frame.columns = [str(c) for c in frame.columns]
+        where = "the DataFrame"
+    elif isinstance(source, (str, Path)):
+        path = Path(source)
+        frame = _read_file(path, encoding)
+        where = f"'{path}'"
+    else:
+        raise DataError(
+            f"Cannot read a table from an object of type {type(source).__name__}. "
+            "Pass a pandas DataFrame or the path of a .csv or .parquet file."
+        )
+    if frame.shape[1] == 0:
+        raise DataError(f"{where} has no columns. Check the file is a table with a header row.")
+    if frame.shape[0] == 0:
+        raise DataError(
+            f"{where} has a header ({frame.shape[1]} columns) but no rows. "
+            "A synthetic table needs real rows to learn from."
+        )
+    return frame
+
+
+def _read_file(path: Path, encoding: str) -> pd.DataFrame:
+    import pandas as pd
+
+    if not path.exists():
+        raise DataFileNotFoundError(f"No such file: '{path}'. Check the path and try again.")
+    if path.is_dir():
+        raise DataError(f"'{path}' is a folder, not a table file. Pass a .csv or .parquet file.")
+    if path.stat().st_size == 0:
+        raise DataError(f"'{path}' is empty (0 bytes). Pass a CSV with a header row and data.")
+    suffix = path.suffix.lower()
+    if suffix in _PARQUET:
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises many unrelated types for a bad file
+            raise DataError(f"'{path}' is not a readable Parquet file: {exc}") from exc
+        _check_columns([str(c) for c in frame.columns], f"'{path}'")
+        return frame
+    if suffix not in _CSV:
+        raise DataError(
+            f"'{path}' has the extension '{suffix or '(none)'}', which synthcare does not read. "
+            "Use .csv (or .tsv, optionally compressed) or .parquet."
+        )
+    compressed = suffix in {".gz", ".bz2", ".zip", ".xz"}
+    if not compressed:
+        head = path.read_bytes()[:8192]
+        if b"\x00" in head:
+            raise DataError(f"'{path}' looks like a binary file, not a text table (CSV).")
+        try:
+            head.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise _decode_error(path, encoding, exc) from exc
+        header = next(csv.reader(io.StringIO(head.decode(encoding, errors="ignore"))), [])
+        _check_columns([h.strip() for h in header], f"'{path}'")
+    sep = "\t" if path.name.lower().endswith((".tsv", ".tsv.gz")) else ","
+    try:
+        return pd.read_csv(path, sep=sep, encoding=encoding, low_memory=False)
+    except UnicodeDecodeError as exc:
+        raise _decode_error(path, encoding, exc) from exc
+    except pd.errors.EmptyDataError as exc:
+        raise DataError(f"'{path}' has no header and no data. Pass a CSV with a header row.") from exc
+    except pd.errors.ParserError as exc:
+        raise DataError(
+            f"'{path}' is not a well-formed table: {str(exc).strip()}. "
+            "Every line must have the same number of comma-separated fields as the header."
+        ) from exc
+
+
+def _decode_error(path: Path, encoding: str, exc: UnicodeDecodeError) -> DataError:
+    return DataError(
+        f"'{path}' is not valid {encoding} text (byte {exc.object[exc.start:exc.start + 1]!r} at "
+        f"position {exc.start}). Re-save it as UTF-8, or pass the file's encoding "
+        "(for example encoding='latin-1', or --encoding latin-1 on the command line)."
+    )
+
+
+def _check_columns(names: list[str], where: str) -> None:
+    seen: dict[str, int] = {}
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+    dupes = sorted(n for n, k in seen.items() if k > 1)
+    if dupes:
+        raise DataError(
+            f"{where} has duplicate column names: {', '.join(repr(d) for d in dupes)}. "
+            "Rename the columns so that each name is unique."
+        )
+    blank = [i for i, n in enumerate(names) if n == "" or n.startswith("Unnamed: ")]
+    if blank and len(names) > 1 and blank != [0]:
+        raise DataError(
+            f"{where} has columns without a name at positions {blank}. Give every column a name."
+        )
+
+
+def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` as CSV or Parquet, chosen by the file extension."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix in _PARQUET:
+        frame.to_parquet(path, index=False)
+    elif suffix in {".csv", ".tsv", ".gz"}:
+        sep = "\t" if path.name.lower().endswith((".tsv", ".tsv.gz")) else ","
+        frame.to_csv(path, index=False, sep=sep)
+    else:
+        raise DataError(
+            f"Cannot write '{path}': the extension '{suffix or '(none)'}' is not supported. "
+            "Use .csv or .parquet."
+        )
+    return path

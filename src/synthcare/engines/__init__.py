@@ -1,0 +1,1 @@
+"""Generators: one module per engine, all behind :class:`synthcare.engines.base.Synthesizer`."""

@@ -1,0 +1,177 @@
+"""Sequential CART synthesis (as in synthpop), with smoothed leaves.
+
+Columns are learnt one after the other: the first from its marginal, each next one from a
+decision tree on all columns before it. Sampling walks the same order, drawing each value from
+the leaf its synthetic predecessors fall into: class frequencies for discrete columns, a
+quantile grid (interpolated, so values are smoothed rather than copied) for continuous ones.
+A continuous column with missing values gets a tree for "is missing" first, so missingness
+follows the other columns, and later columns see it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from synthcare._random import child_seed
+from synthcare.columns.base import Encoded
+from synthcare.engines import quantiles, trees
+from synthcare.engines.base import BaseSynthesizer, Progress
+
+
+class CARTSynthesizer(BaseSynthesizer):
+    """Sequential decision trees with smoothed leaves; fast, needs no torch.
+
+    Parameters
+    ----------
+    min_samples_leaf : int or "auto"
+        Fewest training rows in a leaf. ``"auto"`` uses ``max(5, n_rows // 5000)``, which keeps
+        model size and fitting time in check on large tables.
+    n_quantiles : int
+        Points of the quantile grid stored per leaf of a continuous column.
+    random_state : int, Generator or None
+        Seeds the tree fitting.
+    """
+
+    engine_name = "cart"
+    _constraints = {"n_quantiles": (int, 2, 1024)}
+
+    def __init__(
+        self, *, min_samples_leaf: int | str = "auto", n_quantiles: int = 16, random_state: Any = None
+    ) -> None:
+        self.min_samples_leaf = min_samples_leaf
+        self.n_quantiles = n_quantiles
+        self.random_state = random_state
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        leaf = self.min_samples_leaf
+        if leaf != "auto" and (isinstance(leaf, bool) or not isinstance(leaf, int) or leaf < 1):
+            from synthcare.errors import ParameterError
+
+            raise ParameterError(
+                "The 'min_samples_leaf' parameter of CARTSynthesizer must be 'auto' or an int >= 1. "
+                f"Got {leaf!r} instead."
+            )
+
+    def _leaf_size(self, n: int) -> int:
+        return max(5, n // 5000) if self.min_samples_leaf == "auto" else int(self.min_samples_leaf)
+
+    # ------------------------------------------------------------------ fitting
+    def _fit_encoded(self, columns: list[Encoded], rng: np.random.Generator, progress: Progress) -> None:
+        n = len(columns[0].values) if columns else 0
+        X = np.column_stack([c.values.astype(float) for c in columns]) if columns else np.empty((n, 0))
+        leaf = self._leaf_size(n)
+        self.columns_ = [
+            {"name": c.name, "kind": c.kind, "n_classes": c.n_classes,
+             "lower": _finite(c.lower), "upper": _finite(c.upper)}
+            for c in columns
+        ]
+        self.parts_: dict[str, dict[str, np.ndarray]] = {}
+        for j, col in enumerate(columns):
+            progress(j, len(columns), col.name)
+            preds = X[:, :j]
+            y = col.values
+            if col.kind == "discrete":
+                self._fit_discrete(f"c{j}", preds, y, col.n_classes, leaf, rng)
+                continue
+            missing = np.isnan(y)
+            if missing.any():
+                self._fit_discrete(f"c{j}m", preds, missing.astype(np.int64), 2, leaf, rng)
+            if not missing.all():
+                self._fit_continuous(f"c{j}", preds[~missing], y[~missing], leaf, rng)
+        progress(len(columns), len(columns), "done")
+
+    def _fit_discrete(self, key: str, X: np.ndarray, y: np.ndarray, k: int, leaf: int, rng) -> None:
+        counts = np.bincount(y, minlength=k).astype(float)
+        if X.shape[1] == 0 or np.count_nonzero(counts) == 1 or len(y) < 2 * leaf:
+            self.parts_[key] = {"probs": (counts / counts.sum())[None, :]}
+            return
+        from sklearn.tree import DecisionTreeClassifier
+
+        model = DecisionTreeClassifier(min_samples_leaf=leaf, random_state=child_seed(rng)).fit(X, y)
+        arrays = trees.from_sklearn(model)
+        leaf_nodes = trees.leaves(arrays)
+        probs = np.zeros((leaf_nodes.size, k))
+        node_to_leaf = np.full(arrays["left"].shape[0], -1, dtype=np.int32)
+        node_to_leaf[leaf_nodes] = np.arange(leaf_nodes.size)
+        # class frequencies per leaf, counted from the training rows themselves
+        rows_leaf = node_to_leaf[model.apply(X)]
+        np.add.at(probs, (rows_leaf, y), 1.0)
+        probs /= probs.sum(axis=1, keepdims=True)
+        self.parts_[key] = {**arrays, "node_to_leaf": node_to_leaf, "probs": probs}
+
+    def _fit_continuous(self, key: str, X: np.ndarray, y: np.ndarray, leaf: int, rng) -> None:
+        q = self.n_quantiles
+        if X.shape[1] == 0 or len(y) < 2 * leaf:
+            grid = quantiles.grouped(np.zeros(len(y), dtype=np.int64), y, 1, max(q, 256))
+            self.parts_[key] = {"grid": grid}
+            return
+        from sklearn.tree import DecisionTreeRegressor
+
+        model = DecisionTreeRegressor(min_samples_leaf=leaf, random_state=child_seed(rng)).fit(X, y)
+        arrays = trees.from_sklearn(model)
+        leaf_nodes = trees.leaves(arrays)
+        node_to_leaf = np.full(arrays["left"].shape[0], -1, dtype=np.int32)
+        node_to_leaf[leaf_nodes] = np.arange(leaf_nodes.size)
+        rows_leaf = node_to_leaf[model.apply(X)].astype(np.int64)
+        grid = quantiles.grouped(rows_leaf, y, leaf_nodes.size, q)
+        self.parts_[key] = {**arrays, "node_to_leaf": node_to_leaf, "grid": grid}
+
+    # ------------------------------------------------------------------ sampling
+    def _rows_of(self, part: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
+        if "left" not in part:
+            return np.zeros(X.shape[0], dtype=np.int64)
+        return part["node_to_leaf"][trees.apply(part, X)].astype(np.int64)
+
+    def _sample_encoded(self, n: int, rng: np.random.Generator) -> list[Encoded]:
+        X = np.empty((n, len(self.columns_)))
+        out: list[Encoded] = []
+        for j, meta in enumerate(self.columns_):
+            preds = X[:, :j]
+            if meta["kind"] == "discrete":
+                part = self.parts_[f"c{j}"]
+                values = quantiles.draw_classes(part["probs"][self._rows_of(part, preds)], rng)
+                X[:, j] = values
+                out.append(Encoded(meta["name"], "discrete", values.astype(np.int64), meta["n_classes"]))
+                continue
+            values = np.full(n, np.nan)
+            missing = np.zeros(n, dtype=bool)
+            if f"c{j}m" in self.parts_:
+                part = self.parts_[f"c{j}m"]
+                missing = quantiles.draw_classes(part["probs"][self._rows_of(part, preds)], rng) == 1
+            if f"c{j}" in self.parts_ and (~missing).any():
+                part = self.parts_[f"c{j}"]
+                grids = part["grid"][self._rows_of(part, preds[~missing])]
+                values[~missing] = _clip(quantiles.draw(grids, rng), meta)
+            X[:, j] = values
+            out.append(Encoded(meta["name"], "continuous", values))
+        return out
+
+    # ------------------------------------------------------------------ state
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        arrays = {f"{key}/{field}": arr for key, part in self.parts_.items() for field, arr in part.items()}
+        return {"columns": self.columns_}, arrays
+
+    def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        self.columns_ = meta["columns"]
+        parts: dict[str, dict[str, np.ndarray]] = {}
+        for name, arr in arrays.items():
+            key, field = name.split("/", 1)
+            parts.setdefault(key, {})[field] = arr
+        for j, part in parts.items():
+            if "left" in part:
+                n_features = int(j[1:].rstrip("m"))
+                trees.check(part, max(n_features, 1))
+        self.parts_ = parts
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+def _clip(values: np.ndarray, meta: dict[str, Any]) -> np.ndarray:
+    lo = -np.inf if meta["lower"] is None else meta["lower"]
+    hi = np.inf if meta["upper"] is None else meta["upper"]
+    return np.clip(values, lo, hi)

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthcare.data.inference import infer_schema
+from synthcare.data.schema import Schema
+from synthcare.errors import DataError, SchemaError, SynthcareWarning
+
+from .conftest import DATASETS, load
+
+# What a careful data steward would say each column is (kind, or kind/action).
+EXPECTED = {
+    "alzheimers_ad_data": {"male": "boolean", "Genotype": "categorical", "Class": "categorical",
+                           "ACE_CD143_Angiotensin_Converti": "float"},
+    "breast_rotterdam": {"pid": "identifier", "year": "integer", "age": "integer", "meno": "boolean",
+                         "size": "categorical", "nodes": "integer", "rtime": "integer", "death": "boolean"},
+    "breast_wdbc": {"mean radius": "float", "worst area": "float", "target": "boolean"},
+    "cgd_recurrent": {"id": "identifier", "center": "categorical", "random": "datetime",
+                      "treat": "categorical", "height": "float", "tstart": "integer", "status": "boolean"},
+    "colon": {"id": "identifier", "rx": "categorical", "age": "integer", "nodes": "integer",
+              "status": "boolean", "time": "integer"},
+    "covid_testing": {"subject_id": "identifier", "fake_first_name": "direct_identifier",
+                      "fake_last_name": "direct_identifier", "test_id": "categorical",
+                      "clinic_name": "categorical", "result": "categorical", "age": "float",
+                      "payor_group": "categorical", "ct_result": "float"},
+    "diabetes_pima": {"npreg": "integer", "glu": "integer", "bmi": "float", "ped": "float",
+                      "type": "categorical"},
+    "flchain": {"age": "integer", "sex": "categorical", "kappa": "float", "creatinine": "float",
+                "futime": "integer", "death": "boolean", "chapter": "categorical"},
+    "lung_ncctg": {"inst": "integer", "time": "integer", "status": "integer", "ph.ecog": "integer",
+                   "meal.cal": "integer", "wt.loss": "integer"},
+    "mgus2": {"id": "identifier", "sex": "categorical", "hgb": "float", "ptime": "integer",
+              "pstat": "boolean"},
+    "pbcseq_longitudinal": {"id": "identifier", "age": "float", "sex": "categorical", "day": "integer",
+                            "ascites": "boolean", "chol": "integer", "stage": "integer"},
+}
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_inference_is_right_on_every_dataset(name):
+    frame = load(name)
+    schema = infer_schema(frame)
+    assert schema.names == list(frame.columns)
+    assert name in EXPECTED, f"add expectations for the new dataset {name}"
+    for column, kind in EXPECTED[name].items():
+        assert schema[column].kind == kind, (column, schema[column].kind)
+    for col in schema.columns:
+        assert col.missing_rate == pytest.approx(frame[col.name].isna().mean())
+        if col.kind in {"integer", "float"}:
+            assert col.minimum == pytest.approx(frame[col.name].min())
+            assert col.maximum == pytest.approx(frame[col.name].max())
+        if col.kind == "identifier":
+            assert col.action == "surrogate"
+    # the schema survives a JSON round trip unchanged
+    assert Schema.from_dict(Schema.model_validate_json(schema.to_json()).model_dump()) == schema
+
+
+def test_names_and_emails_and_phones_are_direct_identifiers():
+    frame = pd.DataFrame({
+        "patient_name": [f"Name {i}" for i in range(30)],
+        "contact": [f"p{i}@clinic.example" for i in range(30)],
+        "tel": [f"+44 20 7946 {i:04d}" for i in range(30)],
+        "mrn": [f"MRN{i:05d}" for i in range(30)],
+        "record_number": list(range(1000, 1030)),
+    })
+    schema = infer_schema(frame)
+    assert schema["patient_name"].fake_provider == "name"
+    assert schema["contact"].fake_provider == "email"
+    assert schema["tel"].kind == "direct_identifier"
+    assert schema["mrn"].kind == "identifier"
+    assert schema["record_number"].kind == "identifier"
+
+
+def test_problems_are_collected_into_one_error():
+    n = 200
+    frame = pd.DataFrame({
+        "lab": ["1.5"] * (n - 5) + ["high"] * 5,
+        "visit": ["2020-01-01"] * (n - 10) + ["not a date"] * 10,
+        "code": [f"C{i} x" for i in range(n)],
+    })
+    with pytest.raises(DataError) as info:
+        infer_schema(frame, max_categories=50)
+    message = str(info.value)
+    assert "'lab' mixes numbers" in message and "high" in message
+    assert "'visit' looks like dates" in message and "not a date" in message
+    assert "'code' has 200 distinct values" in message
+
+
+def test_a_100k_category_column_errors_with_advice():
+    codes = np.array([f"K{i}" for i in range(100_000)] * 2)
+    with pytest.raises(DataError, match="100,000 distinct values.*identifier"):
+        infer_schema(pd.DataFrame({"code": codes, "x": np.arange(200_000) % 7}))
+
+
+def test_all_missing_column_is_kept_with_a_warning():
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "empty": [np.nan] * 3})
+    with pytest.warns(SynthcareWarning, match="'empty' has no values"):
+        schema = infer_schema(frame)
+    assert schema["empty"].action == "synthesize" and schema["empty"].missing_rate == 1.0
+
+
+def test_free_text_is_left_out_with_a_warning():
+    notes = [f"Patient seen on visit {i}; reports mild pain and fatigue after treatment." for i in range(40)]
+    with pytest.warns(SynthcareWarning, match="free text"):
+        schema = infer_schema(pd.DataFrame({"note": notes, "x": range(40)}))
+    assert schema["note"].kind == "text" and schema["note"].action == "drop"
+
+
+def test_schema_validation_errors_say_what_is_wrong(tmp_path):
+    schema = infer_schema(load("lung_ncctg")).model_dump()
+    schema["columns"][0]["action"] = "fake"
+    with pytest.raises(SchemaError, match="action 'fake' is not allowed"):
+        Schema.from_dict(schema)
+    schema["columns"][0]["action"] = "synthesize"
+    schema["schema_version"] = 99
+    with pytest.raises(SchemaError, match="newer"):
+        Schema.from_dict(schema)
+    bad = tmp_path / "s.json"
+    bad.write_text("{not json")
+    with pytest.raises(SchemaError, match="not a valid JSON"):
+        Schema.load(bad)
