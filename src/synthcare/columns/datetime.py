@@ -41,10 +41,9 @@ def decode(values: np.ndarray, spec: ColumnSchema, support: np.ndarray | None = 
     if spec.maximum is not None:
         days = np.clip(days, None, pd.Timestamp(spec.maximum).value / _DAY_NS)
     missing = np.isnan(days)
-    days = np.round(days) if _date_only(spec) else np.round(days * 86_400) / 86_400
-    nanos = np.where(missing, 0, days * _DAY_NS).astype("int64")
-    stamps = pd.Series(pd.to_datetime(nanos, unit="ns")).mask(missing)
-    if pd.api.types.is_datetime64_any_dtype(spec.dtype) or spec.dtype.startswith("datetime"):
-        return stamps
+    seconds = np.where(missing, 0, np.round(days) * 86_400 if _date_only(spec) else np.round(days * 86_400))
+    stamps = pd.Series(pd.to_datetime(seconds.astype("int64"), unit="s")).mask(missing)
+    if spec.dtype.startswith("datetime"):
+        return stamps.astype(spec.dtype)
     text = stamps.dt.strftime(spec.datetime_format or "%Y-%m-%dT%H:%M:%S")
     return text.astype("str" if spec.dtype == "str" else "object").mask(missing)

@@ -24,11 +24,19 @@ def _faker_names(attribute: str) -> list[str]:
     return sorted(set(names))
 
 
-def name_pool(series: pd.Series, spec: ColumnSchema) -> dict[str, list[str]]:
-    """The fake-name pools for ``spec``, with every value seen in ``series`` taken out."""
-    seen = {str(v).strip().lower() for v in series.dropna().unique()}
-    for value in list(seen):
-        seen.update(value.split())
+def seen_values(columns: list[pd.Series]) -> set[str]:
+    """Every value (and every word of it) in ``columns``, lower-cased."""
+    seen: set[str] = set()
+    for series in columns:
+        for value in series.dropna().astype(str).unique():
+            value = value.strip().lower()
+            seen.add(value)
+            seen.update(value.split())
+    return seen
+
+
+def name_pool(spec: ColumnSchema, seen: set[str]) -> dict[str, list[str]]:
+    """The fake-name pools for ``spec``, with every name in ``seen`` taken out."""
     pools: dict[str, list[str]] = {}
     wanted = ["first_name", "last_name"] if spec.fake_provider == "name" else [spec.fake_provider]
     for provider in wanted:

@@ -46,10 +46,11 @@ class TableCodec:
 
     @classmethod
     def fit(cls, frame: pd.DataFrame, schema: Schema) -> TableCodec:
+        # a name seen in any identifying column is never drawn, whichever column it was in
+        personal = [c.name for c in schema.columns if c.kind in {"direct_identifier", "identifier"}]
+        seen = identifiers.seen_values([frame[name] for name in personal])
         pools = {
-            spec.name: identifiers.name_pool(frame[spec.name], spec)
-            for spec in schema.columns
-            if spec.action == "fake"
+            spec.name: identifiers.name_pool(spec, seen) for spec in schema.columns if spec.action == "fake"
         }
         dropped = [c.name for c in schema.columns if c.action == "drop"]
         if dropped:

@@ -216,6 +216,8 @@ class _Inferrer:
 
     def _datetime(self, base: dict[str, Any], parsed: pd.Series, fmt: str | None) -> ColumnSchema:
         lo, hi = parsed.min(), parsed.max()
+        if fmt is None and (parsed.dropna() == parsed.dropna().dt.normalize()).all():
+            fmt = "%Y-%m-%d"  # whole days only: output is rounded to days too
         return ColumnSchema(
             kind="datetime", action="synthesize", datetime_format=fmt,
             minimum=lo.isoformat(), maximum=hi.isoformat(), **base,

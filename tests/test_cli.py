@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from synthcare.cli import app
+
+from .conftest import DATA_DIR
+
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_schema_fit_sample_end_to_end(tmp_path):
+    data = DATA_DIR / "mgus2.csv"
+    result = run("schema", data, "--out", tmp_path / "schema.json")
+    assert result.exit_code == 0, result.output
+    schema = json.loads((tmp_path / "schema.json").read_text())
+    schema["columns"][1]["action"] = "drop"  # the user edits the schema: leave out 'age'
+    (tmp_path / "schema.json").write_text(json.dumps(schema))
+    result = run("fit", data, "--out", tmp_path / "model", "--schema", tmp_path / "schema.json",
+                 "--engine", "cart", "--seed", 1)
+    assert result.exit_code == 0, result.output
+    for suffix in ("csv", "parquet"):
+        out = tmp_path / f"syn.{suffix}"
+        result = run("sample", tmp_path / "model", "--rows", 250, "--out", out, "--seed", 3)
+        assert result.exit_code == 0, result.output
+        frame = pd.read_csv(out) if suffix == "csv" else pd.read_parquet(out)
+        assert len(frame) == 250 and "age" not in frame.columns
+        card = json.loads((tmp_path / "syn.card.json").read_text())
+        assert card["synthetic"] is True and card["seed"] == 3 and card["rows"] == 250
+        assert card["generator"]["engine"] == "cart" and card["generator"]["version"]
+        assert len(card["source_fingerprint"]["sha256"]) == 64 and card["created"]
+        assert card["column_handling"] == {"id": "surrogate", "age": "drop"}
+
+
+def test_demo_writes_table_card_and_model(tmp_path):
+    result = run("demo", "--out-dir", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "real vs synthetic" in result.output
+    frame = pd.read_csv(tmp_path / "breast_rotterdam_synthetic.csv")
+    assert frame.shape == (2982, 15)
+    assert (tmp_path / "breast_rotterdam_synthetic.card.json").is_file()
+    assert (tmp_path / "model" / "manifest.json").is_file()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["schema", "missing.csv"], "No such file"),
+        (["fit", "missing.csv", "--out", "m"], "No such file"),
+        (["fit", DATA_DIR / "lung_ncctg.csv", "--out", "m", "--engine", "gan"], "no engine named 'gan'"),
+        (["sample", "nomodel", "--rows", 5, "--out", "x.csv"], "No model folder"),
+    ],
+)
+def test_errors_are_messages_not_tracebacks(tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    result = run(*args)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_bad_rows_and_bad_files(tmp_path):
+    assert run("fit", DATA_DIR / "lung_ncctg.csv", "--out", tmp_path / "m").exit_code == 0
+    for rows in (0, -5):
+        result = run("sample", tmp_path / "m", "--rows", rows, "--out", tmp_path / "x.csv")
+        assert result.exit_code == 2 and "positive int" in result.output
+    header_only = tmp_path / "h.csv"
+    header_only.write_text("a,b,c\n")
+    result = run("fit", header_only, "--out", tmp_path / "m2")
+    assert result.exit_code == 2 and "no rows" in result.output
+    result = run("sample", tmp_path / "m", "--rows", 5, "--out", tmp_path / "x.xlsx")
+    assert result.exit_code == 2 and "not supported" in result.output
+
+
+def test_every_command_has_help():
+    for command in ([], ["schema"], ["fit"], ["sample"], ["demo"], ["engines"]):
+        result = run(*command, "--help")
+        assert result.exit_code == 0 and "Usage" in result.output
