@@ -16,7 +16,7 @@ from synthcare.errors import SynthcareWarning
 #: A continuous column whose distinct values are few (at most this share of its values, and at
 #: most SUPPORT_LIMIT of them) keeps them as its support: output values are moved to the nearest
 #: one, so heaped values (whole units, steps of 5 or 0.1) stay heaped as in the source.
-SUPPORT_SHARE = 0.25
+SUPPORT_SHARE = 0.6
 SUPPORT_LIMIT = 20_000
 
 

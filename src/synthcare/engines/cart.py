@@ -73,6 +73,12 @@ class CARTSynthesizer(BaseSynthesizer):
             progress(j, len(columns), col.name)
             preds = X[:, :j]
             y = col.values
+            if col.kind == "continuous":
+                anchor = _find_anchor(X, columns, j)
+                if anchor is not None:
+                    i, sign = anchor
+                    self.columns_[j].update(anchor=i, sign=sign)
+                    y = sign * (y - X[:, i])
             if col.kind == "discrete":
                 self._fit_discrete(f"c{j}", preds, y, col.n_classes, leaf, rng)
                 continue
@@ -144,7 +150,10 @@ class CARTSynthesizer(BaseSynthesizer):
             if f"c{j}" in self.parts_ and (~missing).any():
                 part = self.parts_[f"c{j}"]
                 grids = part["grid"][self._rows_of(part, preds[~missing])]
-                values[~missing] = _clip(quantiles.draw(grids, rng), meta)
+                drawn = quantiles.draw(grids, rng)
+                if meta.get("anchor") is not None:
+                    drawn = X[~missing, meta["anchor"]] + meta["sign"] * drawn
+                values[~missing] = _clip(drawn, meta)
             X[:, j] = values
             out.append(Encoded(meta["name"], "continuous", values))
         return out
@@ -165,6 +174,44 @@ class CARTSynthesizer(BaseSynthesizer):
                 n_features = int(j[1:].rstrip("m"))
                 trees.check(part, max(n_features, 1))
         self.parts_ = parts
+
+
+def _find_anchor(X: np.ndarray, columns: list[Encoded], j: int) -> tuple[int, int] | None:
+    """An earlier continuous column that bounds column ``j`` on every row, if there is one.
+
+    Clinical tables are full of such orderings (recurrence time <= death time, start <= stop).
+    Learning the gap to the bound, rather than the value, keeps the ordering in every synthetic
+    row and keeps exact ties (gap 0) as frequent as in the source. Returns (column, sign) with
+    sign +1 for "j >= anchor" and -1 for "j <= anchor"; among several, the tightest.
+    """
+    y = X[:, j]
+    present = ~np.isnan(y)
+    if present.sum() < 10:
+        return None
+    values, counts = np.unique(y[present], return_counts=True)
+    own_spike = counts.max() / present.sum() >= 0.05
+    best, best_spread = None, np.inf
+    for i in range(j):
+        if columns[i].kind != "continuous":
+            continue
+        x = X[:, i]
+        if np.isnan(x[present]).any():
+            continue
+        gap = y[present] - x[present]
+        for sign in (1, -1):
+            signed = sign * gap
+            if signed.min() < 0:
+                continue
+            # an ordering that holds for unrelated pairs too (ranges far apart) teaches nothing
+            if np.mean(sign * (y[present] - np.roll(x[present], len(gap) // 2)) >= 0) > 0.95:
+                continue
+            # a gap without ties would turn the column's own spike (day 0, say) into a smear
+            if own_spike and np.mean(signed == 0) < 0.01:
+                continue
+            spread = float(np.median(signed)) / (float(np.std(y[present])) + 1e-12)
+            if spread < best_spread:
+                best, best_spread = (i, sign), spread
+    return best
 
 
 def _finite(value: float) -> float | None:

@@ -99,7 +99,7 @@ class GaussianCopulaSynthesizer(BaseSynthesizer):
             values = np.full(n, np.nan)
             if f"c{j}/grid" in self.arrays_:
                 grid = self.arrays_[f"c{j}/grid"]
-                values = np.interp(U[:, k], np.linspace(0, 1, grid.size), grid)
+                values = np.interp(U[:, k], quantiles.positions(grid.size), grid)
                 values[missing] = np.nan
                 k += 1
             out.append(Encoded(meta["name"], "continuous", values))
@@ -115,7 +115,7 @@ class GaussianCopulaSynthesizer(BaseSynthesizer):
 
 def _cdf(grid: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Empirical CDF through a quantile grid, mid-rank for flat stretches (ties)."""
-    probs = np.linspace(0, 1, grid.size)
+    probs = quantiles.positions(grid.size)
     left = np.searchsorted(grid, values, side="left")
     right = np.searchsorted(grid, values, side="right")
     lo = probs[np.clip(left - 1, 0, grid.size - 1)]

@@ -9,39 +9,50 @@ from __future__ import annotations
 import numpy as np
 
 
+def positions(n_points: int) -> np.ndarray:
+    """The probability each grid point stands for: the middle of its equal share."""
+    return (np.arange(n_points) + 0.5) / n_points
+
+
 def grouped(groups: np.ndarray, values: np.ndarray, n_groups: int, n_points: int) -> np.ndarray:
     """Quantile grid (``n_groups`` x ``n_points``) of ``values`` within each group id.
 
-    Groups without values get a row of ``NaN``.
+    Point ``i`` is the observed value at probability ``(i + 0.5) / n_points`` (inverse CDF, no
+    interpolation), so a value held by a share ``p`` of the group fills about ``p * n_points``
+    points. Groups without values get a row of ``NaN``.
     """
+    if values.size == 0:
+        return np.full((n_groups, n_points), np.nan)
     order = np.lexsort((values, groups))
     g, v = groups[order], values[order]
     counts = np.bincount(g, minlength=n_groups)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    probs = np.linspace(0.0, 1.0, n_points)
-    pos = starts[:, None] + probs[None, :] * np.maximum(counts - 1, 0)[:, None]
-    lo = np.floor(pos).astype(np.int64)
-    hi = np.minimum(lo + 1, starts[:, None] + np.maximum(counts - 1, 0)[:, None])
-    frac = pos - lo
-    empty = counts == 0
-    lo[empty] = 0
-    hi[empty] = 0
-    if v.size == 0:
-        return np.full((n_groups, n_points), np.nan)
-    out = v[lo] * (1.0 - frac) + v[hi] * frac
-    out[empty] = np.nan
+    offset = np.floor(positions(n_points)[None, :] * counts[:, None]).astype(np.int64)
+    index = np.clip(starts[:, None] + offset, 0, v.size - 1)
+    out = v[index].astype(float)
+    out[counts == 0] = np.nan
     return out
 
 
 def draw(grids: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One value per row of ``grids``: a uniform position interpolated between grid points."""
+    """One value per row of ``grids``, each grid point carrying an equal share of the mass.
+
+    A point is picked at random. A point equal to a neighbour is part of a spike (zero nodes,
+    day 0) and is drawn exactly, so spikes keep their share. Any other point is spread
+    uniformly over its cell, half-way to each neighbour, which smooths continuous stretches so
+    values are not repeated from the source.
+    """
     n, k = grids.shape
-    pos = rng.random(n) * (k - 1)
-    lo = np.floor(pos).astype(np.int64)
-    hi = np.minimum(lo + 1, k - 1)
-    frac = pos - lo
     rows = np.arange(n)
-    return grids[rows, lo] * (1.0 - frac) + grids[rows, hi] * frac
+    pick = rng.integers(0, k, size=n)
+    centre = grids[rows, pick]
+    prev = grids[rows, np.maximum(pick - 1, 0)]
+    nxt = grids[rows, np.minimum(pick + 1, k - 1)]
+    left = np.where(pick > 0, (prev + centre) / 2, centre)
+    right = np.where(pick < k - 1, (nxt + centre) / 2, centre)
+    spike = ((pick > 0) & (prev == centre)) | ((pick < k - 1) & (nxt == centre))
+    jitter = left + rng.random(n) * (right - left)
+    return np.where(spike, centre, jitter)
 
 
 def draw_classes(probs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
