@@ -76,7 +76,7 @@ def _person_field(name: str) -> str | None:
 def _precision(values: np.ndarray) -> int | None:
     scale = np.maximum(1.0, np.abs(values))
     for digits in range(0, 11):
-        if np.all(np.abs(np.round(values, digits) - values) <= 1e-9 * scale):
+        if np.all(np.abs(np.round(values, digits) - values) <= 1e-12 * scale):
             return digits
     return None
 
