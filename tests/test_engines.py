@@ -112,6 +112,8 @@ def test_cart_parameter_validation():
         get_engine("cart")(min_samples_leaf=0).fit(load("lung_ncctg"))
     with pytest.raises(ParameterError, match="'n_quantiles' parameter"):
         get_engine("cart")(n_quantiles=1).fit(load("lung_ncctg"))
+    with pytest.raises(ParameterError, match="'n_trees' parameter"):
+        get_engine("cart")(n_trees=0).fit(load("lung_ncctg"))
 
 
 @pytest.mark.parametrize("name", ENGINES)

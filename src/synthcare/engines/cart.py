@@ -18,6 +18,7 @@ from synthcare._random import child_seed
 from synthcare.columns.base import Encoded
 from synthcare.engines import quantiles, trees
 from synthcare.engines.base import BaseSynthesizer, Progress
+from synthcare.errors import ParameterError
 
 
 class CARTSynthesizer(BaseSynthesizer):
@@ -30,6 +31,11 @@ class CARTSynthesizer(BaseSynthesizer):
         model size and fitting time in check on large tables.
     n_quantiles : int
         Points of the quantile grid stored per leaf of a continuous column.
+    n_trees : int or "auto"
+        Trees per column. With more than one, each grows on a bootstrap sample and every
+        synthetic row draws from one of them at random (a bagged conditional distribution,
+        smoother and harder to tell from real data). ``"auto"`` uses 10 up to 50,000 rows and
+        fewer above, down to 1 from 500,000 rows, where one tree already sees enough data.
     random_state : int, Generator or None
         Seeds the tree fitting.
     """
@@ -38,22 +44,32 @@ class CARTSynthesizer(BaseSynthesizer):
     _constraints = {"n_quantiles": (int, 2, 1024)}
 
     def __init__(
-        self, *, min_samples_leaf: int | str = "auto", n_quantiles: int = 16, random_state: Any = None
+        self,
+        *,
+        min_samples_leaf: int | str = "auto",
+        n_quantiles: int = 16,
+        n_trees: int | str = "auto",
+        random_state: Any = None,
     ) -> None:
         self.min_samples_leaf = min_samples_leaf
+        self.n_trees = n_trees
         self.n_quantiles = n_quantiles
         self.random_state = random_state
 
     def _validate_params(self) -> None:
         super()._validate_params()
-        leaf = self.min_samples_leaf
-        if leaf != "auto" and (isinstance(leaf, bool) or not isinstance(leaf, int) or leaf < 1):
-            from synthcare.errors import ParameterError
+        for name, top in (("min_samples_leaf", None), ("n_trees", 100)):
+            value = getattr(self, name)
+            bad = isinstance(value, bool) or not isinstance(value, int) or value < 1
+            if value != "auto" and (bad or (top is not None and value > top)):
+                span = "an int >= 1" if top is None else f"an int in [1, {top}]"
+                raise ParameterError(
+                    f"The '{name}' parameter of CARTSynthesizer must be 'auto' or {span}. "
+                    f"Got {value!r} instead."
+                )
 
-            raise ParameterError(
-                "The 'min_samples_leaf' parameter of CARTSynthesizer must be 'auto' or an int >= 1. "
-                f"Got {leaf!r} instead."
-            )
+    def _tree_count(self, n: int) -> int:
+        return max(1, min(10, 500_000 // max(n, 1))) if self.n_trees == "auto" else int(self.n_trees)
 
     def _leaf_size(self, n: int) -> int:
         return max(5, n // 5000) if self.min_samples_leaf == "auto" else int(self.min_samples_leaf)
@@ -63,6 +79,7 @@ class CARTSynthesizer(BaseSynthesizer):
         n = len(columns[0].values) if columns else 0
         X = np.column_stack([c.values.astype(float) for c in columns]) if columns else np.empty((n, 0))
         leaf = self._leaf_size(n)
+        self.n_trees_ = self._tree_count(n)
         self.columns_ = [
             {"name": c.name, "kind": c.kind, "n_classes": c.n_classes,
              "lower": _finite(c.lower), "upper": _finite(c.upper)}
@@ -96,17 +113,12 @@ class CARTSynthesizer(BaseSynthesizer):
             return
         from sklearn.tree import DecisionTreeClassifier
 
-        model = DecisionTreeClassifier(min_samples_leaf=leaf, random_state=child_seed(rng)).fit(X, y)
-        arrays = trees.from_sklearn(model)
-        leaf_nodes = trees.leaves(arrays)
-        probs = np.zeros((leaf_nodes.size, k))
-        node_to_leaf = np.full(arrays["left"].shape[0], -1, dtype=np.int32)
-        node_to_leaf[leaf_nodes] = np.arange(leaf_nodes.size)
-        # class frequencies per leaf, counted from the training rows themselves
-        rows_leaf = node_to_leaf[model.apply(X)]
-        np.add.at(probs, (rows_leaf, y), 1.0)
-        probs /= probs.sum(axis=1, keepdims=True)
-        self.parts_[key] = {**arrays, "node_to_leaf": node_to_leaf, "probs": probs}
+        for t, (model, rows_leaf, n_leaves) in enumerate(self._grow(DecisionTreeClassifier, X, y, leaf, rng)):
+            # class frequencies per leaf, counted from all training rows in it
+            probs = np.zeros((n_leaves, k))
+            np.add.at(probs, (rows_leaf, y), 1.0)
+            probs /= np.maximum(probs.sum(axis=1, keepdims=True), 1.0)
+            self.parts_[f"{key}.{t}"] = {**model, "probs": probs}
 
     def _fit_continuous(self, key: str, X: np.ndarray, y: np.ndarray, leaf: int, rng) -> None:
         q = self.n_quantiles
@@ -116,20 +128,40 @@ class CARTSynthesizer(BaseSynthesizer):
             return
         from sklearn.tree import DecisionTreeRegressor
 
-        model = DecisionTreeRegressor(min_samples_leaf=leaf, random_state=child_seed(rng)).fit(X, y)
-        arrays = trees.from_sklearn(model)
-        leaf_nodes = trees.leaves(arrays)
-        node_to_leaf = np.full(arrays["left"].shape[0], -1, dtype=np.int32)
-        node_to_leaf[leaf_nodes] = np.arange(leaf_nodes.size)
-        rows_leaf = node_to_leaf[model.apply(X)].astype(np.int64)
-        grid = quantiles.grouped(rows_leaf, y, leaf_nodes.size, q)
-        self.parts_[key] = {**arrays, "node_to_leaf": node_to_leaf, "grid": grid}
+        for t, (model, rows_leaf, n_leaves) in enumerate(self._grow(DecisionTreeRegressor, X, y, leaf, rng)):
+            self.parts_[f"{key}.{t}"] = {**model, "grid": quantiles.grouped(rows_leaf, y, n_leaves, q)}
+
+    def _grow(self, estimator, X: np.ndarray, y: np.ndarray, leaf: int, rng):  # noqa: ANN001, ANN202
+        """Fit ``n_trees`` trees (each on a bootstrap sample when there are several).
+
+        Yields the tree's arrays (with a node -> leaf index map), the leaf index of every
+        training row, and the number of leaves.
+        """
+        for _ in range(self.n_trees_):
+            rows = rng.integers(0, len(y), size=len(y)) if self.n_trees_ > 1 else slice(None)
+            model = estimator(min_samples_leaf=leaf, random_state=child_seed(rng)).fit(X[rows], y[rows])
+            arrays = trees.from_sklearn(model)
+            leaf_nodes = trees.leaves(arrays)
+            node_to_leaf = np.full(arrays["left"].shape[0], -1, dtype=np.int32)
+            node_to_leaf[leaf_nodes] = np.arange(leaf_nodes.size)
+            rows_leaf = node_to_leaf[model.apply(X)].astype(np.int64)
+            yield {**arrays, "node_to_leaf": node_to_leaf}, rows_leaf, leaf_nodes.size
 
     # ------------------------------------------------------------------ sampling
-    def _rows_of(self, part: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
-        if "left" not in part:
-            return np.zeros(X.shape[0], dtype=np.int64)
-        return part["node_to_leaf"][trees.apply(part, X)].astype(np.int64)
+    def _payload(self, key: str, field: str, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Per row of ``X``: the ``field`` row of the leaf it falls into, in a tree drawn at random."""
+        if key in self.parts_:  # a marginal: one leaf
+            table = self.parts_[key][field]
+            return np.broadcast_to(table[0], (X.shape[0], table.shape[1]))
+        n_trees = sum(1 for name in self.parts_ if name.rsplit(".", 1)[0] == key)
+        which = rng.integers(0, n_trees, size=X.shape[0]) if n_trees > 1 else np.zeros(X.shape[0], int)
+        first = self.parts_[f"{key}.0"][field]
+        out = np.empty((X.shape[0], first.shape[1]))
+        for t in range(n_trees):
+            part = self.parts_[f"{key}.{t}"]
+            rows = np.flatnonzero(which == t)
+            out[rows] = part[field][part["node_to_leaf"][trees.apply(part, X[rows])]]
+        return out
 
     def _sample_encoded(self, n: int, rng: np.random.Generator) -> list[Encoded]:
         X = np.empty((n, len(self.columns_)))
@@ -137,26 +169,25 @@ class CARTSynthesizer(BaseSynthesizer):
         for j, meta in enumerate(self.columns_):
             preds = X[:, :j]
             if meta["kind"] == "discrete":
-                part = self.parts_[f"c{j}"]
-                values = quantiles.draw_classes(part["probs"][self._rows_of(part, preds)], rng)
+                values = quantiles.draw_classes(self._payload(f"c{j}", "probs", preds, rng), rng)
                 X[:, j] = values
                 out.append(Encoded(meta["name"], "discrete", values.astype(np.int64), meta["n_classes"]))
                 continue
             values = np.full(n, np.nan)
             missing = np.zeros(n, dtype=bool)
-            if f"c{j}m" in self.parts_:
-                part = self.parts_[f"c{j}m"]
-                missing = quantiles.draw_classes(part["probs"][self._rows_of(part, preds)], rng) == 1
-            if f"c{j}" in self.parts_ and (~missing).any():
-                part = self.parts_[f"c{j}"]
-                grids = part["grid"][self._rows_of(part, preds[~missing])]
-                drawn = quantiles.draw(grids, rng)
+            if self._has(f"c{j}m"):
+                missing = quantiles.draw_classes(self._payload(f"c{j}m", "probs", preds, rng), rng) == 1
+            if self._has(f"c{j}") and (~missing).any():
+                drawn = quantiles.draw(self._payload(f"c{j}", "grid", preds[~missing], rng), rng)
                 if meta.get("anchor") is not None:
                     drawn = X[~missing, meta["anchor"]] + meta["sign"] * drawn
                 values[~missing] = _clip(drawn, meta)
             X[:, j] = values
             out.append(Encoded(meta["name"], "continuous", values))
         return out
+
+    def _has(self, key: str) -> bool:
+        return key in self.parts_ or f"{key}.0" in self.parts_
 
     # ------------------------------------------------------------------ state
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -169,9 +200,9 @@ class CARTSynthesizer(BaseSynthesizer):
         for name, arr in arrays.items():
             key, field = name.split("/", 1)
             parts.setdefault(key, {})[field] = arr
-        for j, part in parts.items():
+        for key, part in parts.items():
             if "left" in part:
-                n_features = int(j[1:].rstrip("m"))
+                n_features = int(key.split(".")[0][1:].rstrip("m"))
                 trees.check(part, max(n_features, 1))
         self.parts_ = parts
 
