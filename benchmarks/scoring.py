@@ -1,0 +1,228 @@
+"""The metrics: one code path that scores every generator alike.
+
+All tables are first aligned to the real train table's columns and dtypes
+(numbers as float, categories as text, datetimes as datetimes).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from benchdata import align_to
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+)
+from sklearn.metrics import r2_score, roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+from sklearn.neighbors import NearestNeighbors
+from threadpoolctl import threadpool_limits
+
+SEED = 0
+MAX_NATIVE_CATEGORIES = 255  # HistGradientBoosting's limit for native categorical splits
+BLOCK_ROWS = 4096
+
+
+def _is_categorical(series: pd.Series) -> bool:
+    return not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series))
+
+
+def as_number(series: pd.Series) -> pd.Series:
+    """Numbers as float; datetimes as seconds since the epoch; missing stays NaN."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        seconds = series.to_numpy(dtype="datetime64[ns]").astype("int64") / 1e9
+        return pd.Series(seconds, index=series.index).where(series.notna())
+    return series.astype(float)
+
+
+def _is_classification(series: pd.Series) -> bool:
+    return _is_categorical(series) or series.dropna().nunique() <= 20
+
+
+def encode(frames: list[pd.DataFrame]) -> tuple[list[np.ndarray], np.ndarray]:
+    """Numeric matrices for tree models: numbers as-is (NaN kept), datetimes as seconds,
+    categories as ordinal codes fit on the union of all frames (NaN kept as missing).
+    Returns the matrices and a mask of columns to treat as categorical."""
+    columns = frames[0].columns
+    union = pd.concat(frames, ignore_index=True)
+    encoded = [np.empty((len(f), len(columns))) for f in frames]
+    categorical = np.zeros(len(columns), dtype=bool)
+    for j, col in enumerate(columns):
+        if _is_categorical(union[col]):
+            levels = pd.Index(sorted(union[col].dropna().unique()))
+            parts = [
+                pd.Series(levels.get_indexer(f[col]), dtype=float).where(f[col].notna().to_numpy())
+                for f in frames
+            ]
+            categorical[j] = len(levels) <= MAX_NATIVE_CATEGORIES
+        else:
+            parts = [as_number(f[col]) for f in frames]
+        for matrix, part in zip(encoded, parts, strict=True):
+            matrix[:, j] = np.asarray(part, dtype=float)
+    return encoded, categorical
+
+
+def quality_score(real: pd.DataFrame, synthetic: pd.DataFrame) -> float:
+    """SDMetrics QualityReport overall score, with sdtypes taken from the real dtypes."""
+    from sdmetrics.reports import QualityReport
+
+    columns = {}
+    for col in real.columns:
+        if pd.api.types.is_datetime64_any_dtype(real[col]):
+            columns[col] = {"sdtype": "datetime"}
+        elif _is_categorical(real[col]):
+            columns[col] = {"sdtype": "categorical"}
+        else:
+            columns[col] = {"sdtype": "numerical"}
+    report = QualityReport()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report.generate(
+            {"table": real}, {"table": synthetic}, {"tables": {"table": {"columns": columns}}}, verbose=False
+        )
+    return float(report.get_score())
+
+
+def detection_auc(real: pd.DataFrame, synthetic: pd.DataFrame, folds: int = 5) -> float:
+    """Mean 5-fold ROC AUC of a classifier telling real rows from as many synthetic rows."""
+    n = min(len(real), len(synthetic))
+    real = real.sample(n=n, random_state=SEED)
+    synthetic = synthetic.sample(n=n, random_state=SEED)
+    (x_real, x_syn), categorical = encode([real, synthetic])
+    x = np.vstack([x_real, x_syn])
+    y = np.r_[np.zeros(n), np.ones(n)]
+    aucs = []
+    for train_idx, test_idx in StratifiedKFold(folds, shuffle=True, random_state=SEED).split(x, y):
+        model = HistGradientBoostingClassifier(categorical_features=categorical, random_state=SEED)
+        model.fit(x[train_idx], y[train_idx])
+        aucs.append(roc_auc_score(y[test_idx], model.predict_proba(x[test_idx])[:, 1]))
+    return float(np.mean(aucs))
+
+
+def utility(fit_on: pd.DataFrame, test_on: pd.DataFrame, target: str) -> float:
+    """Fit a HistGradientBoosting model on one table, score it on another: ROC AUC
+    (macro one-vs-rest if multiclass) for a classification target, R² for regression."""
+    fit_on = fit_on[fit_on[target].notna()]
+    test_on = test_on[test_on[target].notna()]
+    features = [c for c in fit_on.columns if c != target]
+    (x_fit, x_test), categorical = encode([fit_on[features], test_on[features]])
+    if not _is_classification(test_on[target]):
+        model = HistGradientBoostingRegressor(categorical_features=categorical, random_state=SEED)
+        model.fit(x_fit, fit_on[target].astype(float))
+        return float(r2_score(test_on[target].astype(float), model.predict(x_test)))
+    y_fit = fit_on[target].astype(str).to_numpy()
+    y_test = test_on[target].astype(str).to_numpy()
+    if len(np.unique(y_fit)) < 2:
+        return 0.5
+    model = HistGradientBoostingClassifier(categorical_features=categorical, random_state=SEED)
+    model.fit(x_fit, y_fit)
+    proba = model.predict_proba(x_test)
+    column = {label: i for i, label in enumerate(model.classes_)}
+    test_classes = np.unique(y_test)
+    scored = test_classes[1:] if len(test_classes) == 2 else test_classes
+    aucs = []
+    for label in scored:
+        p = proba[:, column[label]] if label in column else np.zeros(len(y_test))
+        aucs.append(roc_auc_score(y_test == label, p))
+    return float(np.mean(aucs))
+
+
+def _distance_matrix(train: pd.DataFrame, frames: list[pd.DataFrame]) -> list[np.ndarray]:
+    """Encoding for distances (L1): numbers divided by the train column's robust range
+    (5th-95th percentile) with missing as its own indicator; categories one-hot at 0.5 so
+    that a mismatch costs 1, missing being one more category; datetimes as numbers."""
+    blocks: list[list[np.ndarray]] = [[] for _ in frames]
+    for col in train.columns:
+        if _is_categorical(train[col]):
+            union = pd.concat([f[col] for f in frames], ignore_index=True)
+            levels = pd.Index(union.fillna("\0missing").astype(str).unique())
+            for out, f in zip(blocks, frames, strict=True):
+                codes = levels.get_indexer(f[col].fillna("\0missing").astype(str))
+                out.append(0.5 * np.eye(len(levels))[codes])
+            continue
+        ref = as_number(train[col])
+        low, high = np.nanpercentile(ref, [5, 95]) if ref.notna().any() else (0.0, 1.0)
+        scale = (high - low) or (np.nanmax(ref) - np.nanmin(ref) if ref.notna().any() else 0) or 1.0
+        fill = float(np.nanmedian(ref)) if ref.notna().any() else 0.0
+        for out, f in zip(blocks, frames, strict=True):
+            values = as_number(f[col])
+            out.append(((values.fillna(fill) - fill) / scale).to_numpy()[:, None])
+            out.append(values.isna().to_numpy(dtype=float)[:, None])
+    return [np.hstack(b) for b in blocks]
+
+
+def dcr_share(
+    synthetic: pd.DataFrame, train: pd.DataFrame, holdout: pd.DataFrame, synthetic_is_holdout: bool = False
+) -> float:
+    """Share of synthetic rows strictly closer to a train row than to any holdout row
+    (ties count half). 0.5 is ideal; above it the generator sits near its training rows.
+    When the synthetic table *is* the holdout, each row's own copy is left out."""
+    x_syn, x_train, x_hold = _distance_matrix(train, [synthetic, train, holdout])
+    to_train = NearestNeighbors(n_neighbors=1, metric="manhattan").fit(x_train)
+    to_hold = NearestNeighbors(n_neighbors=2 if synthetic_is_holdout else 1, metric="manhattan").fit(x_hold)
+    closer = 0.0
+    for start in range(0, len(x_syn), BLOCK_ROWS):
+        block = x_syn[start : start + BLOCK_ROWS]
+        d_train = to_train.kneighbors(block)[0][:, 0]
+        d_hold, idx_hold = to_hold.kneighbors(block)
+        if synthetic_is_holdout:
+            own = idx_hold[:, 0] == np.arange(start, start + len(block))
+            d_hold = np.where(own, d_hold[:, 1], d_hold[:, 0])
+        else:
+            d_hold = d_hold[:, 0]
+        d_train, d_hold = np.round(d_train, 9), np.round(d_hold, 9)
+        closer += np.sum(d_train < d_hold) + 0.5 * np.sum(d_train == d_hold)
+    return float(closer / len(x_syn))
+
+
+def _row_hashes(df: pd.DataFrame) -> pd.Series:
+    """A hash per row where NaN equals NaN and 1 equals 1.0."""
+    normal = pd.DataFrame(
+        {
+            col: (df[col] if _is_categorical(df[col]) else as_number(df[col]))
+            .astype(str)
+            .where(df[col].notna(), "\0missing")
+            for col in df.columns
+        }
+    )
+    return pd.util.hash_pandas_object(normal, index=False)
+
+
+def exact_copy_share(synthetic: pd.DataFrame, train: pd.DataFrame) -> float:
+    """Share of synthetic rows identical (on every column) to some train row."""
+    return float(_row_hashes(synthetic).isin(set(_row_hashes(train))).mean())
+
+
+def score(
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    target: str,
+    synthetic_is_holdout: bool = False,
+) -> dict:
+    """Every metric for one synthetic table.
+
+    Fidelity is judged against the holdout half. For the holdout-as-synthetic ceiling that
+    comparison would be of a table with itself, so there it is judged against the train
+    half instead: the numbers then say what an independent real sample of the same size
+    scores. TSTR's denominator (real train -> holdout) is the same for everyone.
+    """
+    holdout = align_to(holdout, train)
+    synthetic = align_to(synthetic, train)
+    train = align_to(train, train)
+    reference = train if synthetic_is_holdout else holdout
+    # One thread: OpenMP spin-waiting makes small tree fits crawl when other work shares the cores.
+    with threadpool_limits(1):
+        return _all_metrics(train, holdout, synthetic, reference, target, synthetic_is_holdout)
+
+
+def _all_metrics(train, holdout, synthetic, reference, target, synthetic_is_holdout) -> dict:
+    return {
+        "quality": quality_score(reference, synthetic),
+        "detection_auc": detection_auc(reference, synthetic),
+        "tstr": utility(synthetic, reference, target) / utility(train, holdout, target),
+        "dcr_share": dcr_share(synthetic, train, holdout, synthetic_is_holdout),
+        "exact_copies": exact_copy_share(synthetic, train),
+    }
