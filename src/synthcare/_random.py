@@ -8,8 +8,6 @@ import numpy as np
 
 from synthcare.errors import ParameterError
 
-RandomState = "int | np.random.Generator | None"
-
 
 def check_random_state(seed: int | np.random.Generator | None) -> np.random.Generator:
     """A :class:`numpy.random.Generator` from ``None`` (fresh entropy), an int or a Generator."""
