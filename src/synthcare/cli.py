@@ -1,4 +1,4 @@
-"""The ``synthcare`` command line: schema, fit, sample, demo.
+"""The ``synthcare`` command line: schema, fit, sample, evaluate, demo.
 
 Errors raised on purpose (:class:`~synthcare.errors.SynthcareError`) are shown as one message
 without a traceback and exit with status 2; warnings are shown as they happen.
@@ -145,6 +145,63 @@ def sample(
         model = load_model(model_path)
         frame, card = _write_sample(model, rows, out_path, seed)
         out.print(f"Wrote {len(frame):,} synthetic rows to {out_path} and its data card to {card}")
+
+
+@app.command()
+def evaluate(
+    real: Path = typer.Option(..., "--real", help="Training table the synthetic data was made from."),
+    synthetic: Path = typer.Option(..., "--synthetic", help="Synthetic table to evaluate."),
+    holdout: Path | None = typer.Option(
+        None, "--holdout", help="Real rows NOT used for training: the reference for every score."),
+    target: str | None = typer.Option(None, "--target", help="Column to predict (utility, fairness)."),
+    time_col: str | None = typer.Option(None, "--time", help="Survival time column."),
+    event: str | None = typer.Option(None, "--event", help="Survival event column (0/1, 1/2, true/false)."),
+    sensitive: list[str] = typer.Option(
+        [], "--sensitive", help="Sensitive attribute for the bias audit (repeat for several)."),
+    policy: Path | None = typer.Option(None, "--policy", help="Verdict thresholds (YAML)."),
+    schema_path: Path | None = typer.Option(None, "--schema", help="Schema JSON of the real table."),
+    out_path: Path = typer.Option(Path("REPORT.html"), "--out", help="HTML report; the JSON goes beside it."),
+    seed: int = typer.Option(0, "--seed", help="Seed of subsampling, models and attacks."),
+    fail_on: str = typer.Option(
+        "never", "--fail-on", help="Exit with status 1 when the verdict is at least this: fail, warn, never."),
+) -> None:
+    """Evaluate a synthetic table: validity, utility, privacy, fairness; writes REPORT.html/.json."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from synthcare.card import attach_evaluation
+    from synthcare.errors import ParameterError
+    from synthcare.evaluation import evaluate as run_evaluation
+
+    with _friendly():
+        if fail_on not in ("fail", "warn", "never"):
+            raise ParameterError(f"--fail-on must be 'fail', 'warn' or 'never'; got '{fail_on}'.")
+        with Progress(TextColumn("[bold]evaluating[/] {task.description}"), BarColumn(),
+                      TimeElapsedColumn(), console=console, transient=True) as bar:
+            task = bar.add_task("reading", total=4)
+
+            def progress(done: int, total: int, label: str) -> None:
+                bar.update(task, completed=done, total=total, description=label)
+
+            report = run_evaluation(
+                real, synthetic, holdout=holdout, target=target, time=time_col, event=event,
+                sensitive=sensitive or None, policy=policy, schema=schema_path, random_state=seed,
+                progress=progress,
+            )
+        html_path, json_path = report.write(out_path)
+        summary = report.summary()
+        card = attach_evaluation(synthetic, {**summary, "report": str(html_path),
+                                             "holdout_given": holdout is not None})
+        table = Table("pillar", "verdict", "checks that warn or fail", title="synthcare evaluation")
+        colours = {"pass": "green", "warn": "yellow", "fail": "red", "n/a": "dim"}
+        for name, pillar in report.pillars.items():
+            flagged = ", ".join(c.name for c in pillar.checks if c.verdict in ("warn", "fail")) or "-"
+            table.add_row(name, f"[{colours[pillar.verdict]}]{pillar.verdict}[/]", flagged)
+        out.print(table)
+        out.print(f"Verdict: [bold {colours[report.verdict]}]{report.verdict}[/]. Report: {html_path} "
+                  f"(JSON: {json_path}); verdict written to the data card {card}.")
+    order = {"pass": 0, "n/a": 0, "warn": 1, "fail": 2}
+    if fail_on != "never" and order[report.verdict] >= order[fail_on]:
+        raise typer.Exit(code=1)
 
 
 @app.command()
