@@ -26,3 +26,23 @@ def load(name: str) -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def datasets() -> dict[str, pd.DataFrame]:
     return {name: load(name) for name in DATASETS}
+
+
+#: columns that identify a patient with several rows; splits keep a patient's rows together
+PATIENT_KEYS = ("id", "pid", "subject_id")
+
+
+def split3(frame: pd.DataFrame, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Train / holdout / fresh thirds of a real table, by patient when rows repeat a patient id."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    key = next((k for k in PATIENT_KEYS if k in frame.columns and frame[k].duplicated().any()), None)
+    units = frame[key].unique() if key else np.arange(len(frame))
+    units = units[rng.permutation(len(units))]
+    parts = np.array_split(units, 3)
+    out = []
+    for part in parts:
+        mask = frame[key].isin(part) if key else np.isin(np.arange(len(frame)), part)
+        out.append(frame[mask].reset_index(drop=True))
+    return out[0], out[1], out[2]

@@ -11,8 +11,9 @@ from synthcare._random import check_random_state, child_seed
 from synthcare._version import __version__
 from synthcare.data.io import TableLike
 from synthcare.data.schema import Schema
+from synthcare.errors import ParameterError
 from synthcare.evaluation.policy import Policy, as_policy
-from synthcare.evaluation.results import EvaluationReport
+from synthcare.evaluation.results import PILLARS, EvaluationReport
 
 Progress = Callable[[int, int, str], None]
 
@@ -32,6 +33,7 @@ def evaluate(
     sensitive: list[str] | None = None,
     policy: Policy | dict | str | Path | None = None,
     schema: Schema | str | Path | None = None,
+    pillars: tuple[str, ...] | list[str] = PILLARS,
     random_state: int | None = 0,
     progress: Progress | None = None,
 ) -> EvaluationReport:
@@ -50,6 +52,8 @@ def evaluate(
         Attributes for the bias audit; suggested from column names when not given.
     policy : Policy, dict or YAML path, optional
         Thresholds of the verdict (default: :class:`Policy`).
+    pillars : sequence of str
+        Which of "validity", "utility", "privacy" and "fairness" to evaluate (default: all four).
     random_state : int, optional
         Seed of the subsampling, models and attacks: the same seed gives the same report.
     """
@@ -59,6 +63,9 @@ def evaluate(
     from synthcare.evaluation.utility import evaluate_utility
     from synthcare.evaluation.validity import evaluate_validity
 
+    unknown = [p for p in pillars if p not in PILLARS]
+    if unknown or not pillars:
+        raise ParameterError(f"The 'pillars' parameter must list some of {list(PILLARS)}. Got {list(pillars)}.")
     rng = check_random_state(random_state)
     pol = as_policy(policy)
     if isinstance(schema, (str, Path)):
@@ -68,12 +75,15 @@ def evaluate(
                    sensitive=sensitive)
     steps = [("validity", evaluate_validity), ("utility", evaluate_utility),
              ("privacy", evaluate_privacy), ("fairness", evaluate_fairness)]
-    pillars, seconds = {}, {}
+    data.seed = child_seed(rng)
+    seeds = {name: child_seed(rng) for name, _ in steps}  # a pillar's result does not depend on the others
+    steps = [(name, step) for name, step in steps if name in pillars]
+    results, seconds = {}, {}
     for k, (name, step) in enumerate(steps):
         if progress is not None:
             progress(k, len(steps), name)
         t0 = _time.perf_counter()
-        pillars[name] = step(data, pol, check_random_state(child_seed(rng)))
+        results[name] = step(data, pol, check_random_state(seeds[name]))
         seconds[name] = round(_time.perf_counter() - t0, 2)
     if progress is not None:
         progress(len(steps), len(steps), "done")
@@ -86,4 +96,4 @@ def evaluate(
         "seconds": {**seconds, "total": round(_time.perf_counter() - started, 2)},
         "policy": pol.model_dump(),
     }
-    return EvaluationReport(pillars=pillars, meta=meta)
+    return EvaluationReport(pillars=results, meta=meta)

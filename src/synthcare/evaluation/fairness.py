@@ -17,6 +17,7 @@ from synthcare.evaluation import figures
 from synthcare.evaluation.policy import Policy
 from synthcare.evaluation.results import Pillar, Table
 from synthcare.evaluation.tables import EvaluationData
+from synthcare.evaluation.utility import target_models
 from synthcare.evaluation.validity import column_metrics
 
 MIN_GROUP = 20  # rows a subgroup needs before its validity or utility is judged
@@ -101,7 +102,13 @@ def evaluate_fairness(data: EvaluationData, policy: Policy, rng: np.random.Gener
     if data.sensitive_suggested:
         pillar.notes.append(f"Sensitive attributes suggested from column names: {data.sensitive} "
                             "(choose them with --sensitive).")
-    preds = data.cache.get("predictions")
+    preds = None
+    if data.target is not None:
+        models = target_models(data)
+        if isinstance(models, str):
+            pillar.notes.append(f"Subgroup utility and equalised odds are not measured: {models}.")
+        else:
+            preds = models.predictions
     share_gaps, share_refs, shape_gaps, shape_refs, util_gaps, amps = [], [], [], [], [], []
     share_rows, group_rows, odds_rows = [], [], []
     for s in data.sensitive:
@@ -187,7 +194,7 @@ def evaluate_fairness(data: EvaluationData, policy: Policy, rng: np.random.Gener
         else:
             pillar.checks.append(j("fairness", "fairness_amplification", "Bias amplification", None,
                                    note="needs a categorical target and subgroups with both outcomes"))
-    else:
+    elif data.target is None:
         pillar.notes.append("Subgroup utility and equalised odds need --target.")
     pillar.tables.append(Table("Subgroup shares", ["attribute", "subgroup", "real", "synthetic", "holdout"],
                                share_rows))

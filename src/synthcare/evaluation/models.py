@@ -45,13 +45,21 @@ def regressor(is_cat: list[bool], seed: int, *, max_iter: int = 150):
 
 
 def out_of_fold_scores(x: np.ndarray, y: np.ndarray, is_cat: list[bool], seed: int,
-                       *, folds: int = 3) -> np.ndarray:
-    """Out-of-fold probability of class 1 from a classifier trained on the other folds."""
-    from sklearn.model_selection import StratifiedKFold
+                       *, folds: int = 3, groups: np.ndarray | None = None) -> np.ndarray:
+    """Out-of-fold probability of class 1 from a classifier trained on the other folds.
 
+    With ``groups`` (rows of one patient share a number), a patient's rows stay in one fold:
+    otherwise the classifier learns patients, not the difference between real and synthetic.
+    """
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+    if groups is None:
+        splits = StratifiedKFold(folds, shuffle=True, random_state=seed).split(x, y)
+    else:
+        splits = StratifiedGroupKFold(folds, shuffle=True, random_state=seed).split(x, y, groups)
     scores = np.empty(len(y), dtype=float)
     with one_thread():
-        for train_idx, test_idx in StratifiedKFold(folds, shuffle=True, random_state=seed).split(x, y):
+        for train_idx, test_idx in splits:
             model = classifier(is_cat, seed, max_iter=100).fit(x[train_idx], y[train_idx])
             scores[test_idx] = model.predict_proba(x[test_idx])[:, 1]
     return scores

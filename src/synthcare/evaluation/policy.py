@@ -3,13 +3,14 @@
 Each threshold says which direction is good, where a warning starts and where failure starts.
 ``relative: true`` judges the value minus what fresh real data (the holdout) gets, for checks
 whose ideal depends on the data: exact copies (a table of few distinct rows has real repeats),
-relations kept and 3-way marginals (on small tables sampling noise alone moves them a lot).
+column shapes, relations kept, 3-way marginals and detection (on small tables sampling noise
+alone moves them a lot, and the holdout shows how much).
 Without a holdout a relative check uses ``reference_without_holdout`` instead.
 
 The default policy (``Policy()``; ``synthcare evaluate --policy FILE`` overrides any part)::
 
     validity:
-      detection_auc: {better: lower, warn: 0.75, fail: 0.90}
+      detection_auc: {better: lower, warn: 0.15, fail: 0.30, relative: true}
       ...
     privacy:
       dcr_share: {better: lower, warn: 0.60, fail: 0.75}
@@ -73,13 +74,13 @@ def _t(better: Better, warn: float, fail: float, relative: bool = False, without
 DEFAULTS: dict[str, dict[str, Threshold]] = {
     "validity": {
         "column_coverage": _t("higher", 1.0, 1.0),
-        "column_shapes": _t("higher", 0.85, 0.75),
+        "column_shapes": _t("higher", -0.075, -0.15, relative=True, without=0.95),
         "missing_rates": _t("lower", 0.10, 0.20),
         "pair_trends": _t("higher", 0.85, 0.75),
-        "relations_kept": _t("higher", -0.20, -0.35, relative=True, without=0.9),
+        "relations_kept": _t("higher", -0.25, -0.40, relative=True, without=0.95),
         "mutual_information": _t("higher", 0.90, 0.80),
         "three_way_marginals": _t("higher", -0.10, -0.20, relative=True, without=0.9),
-        "detection_auc": _t("lower", 0.75, 0.90),
+        "detection_auc": _t("lower", 0.15, 0.30, relative=True, without=0.5),
     },
     "utility": {
         "utility_ratio": _t("higher", 0.90, 0.80),

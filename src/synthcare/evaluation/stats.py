@@ -55,8 +55,9 @@ def _codes(series: pd.Series) -> tuple[np.ndarray, int]:
 
 
 def _cramers_v_codes(a: np.ndarray, ka: int, b: np.ndarray, kb: int) -> float:
+    """Bias-corrected Cramér's V (Bergsma 2013): near 0 for independent columns even on few rows."""
     n = len(a)
-    if n == 0 or min(ka, kb) < 2:
+    if n < 3 or min(ka, kb) < 2:
         return 0.0
     table = np.bincount(a * kb + b, minlength=ka * kb).reshape(ka, kb).astype(float)
     table = table[table.sum(1) > 0][:, table.sum(0) > 0]
@@ -64,26 +65,37 @@ def _cramers_v_codes(a: np.ndarray, ka: int, b: np.ndarray, kb: int) -> float:
     if min(r, k) < 2:
         return 0.0
     expected = table.sum(1, keepdims=True) * table.sum(0, keepdims=True) / n
-    chi2 = float(((table - expected) ** 2 / expected).sum())
-    return float(np.sqrt(min(1.0, chi2 / (n * (min(r, k) - 1)))))
+    phi2 = float(((table - expected) ** 2 / expected).sum()) / n
+    phi2 = max(0.0, phi2 - (k - 1) * (r - 1) / (n - 1))
+    rc, kc = r - (r - 1) ** 2 / (n - 1), k - (k - 1) ** 2 / (n - 1)
+    den = min(kc - 1, rc - 1)
+    return float(np.sqrt(min(1.0, phi2 / den))) if den > 0 else 0.0
 
 
 def cramers_v(x: pd.Series, y: pd.Series) -> float:
-    """Cramér's V of two categorical series (missing as its own category), in [0, 1]."""
+    """Bias-corrected Cramér's V of two categorical series (missing as its own category), in [0, 1]."""
     return _cramers_v_codes(*_codes(x), *_codes(y))
 
 
 def _correlation_ratio_codes(groups: np.ndarray, k: int, values: np.ndarray) -> float:
+    """Correlation ratio with the epsilon-squared bias correction (near 0 for unrelated columns)."""
     ok = ~np.isnan(values)
     v, g = values[ok], groups[ok]
-    if len(v) < 3 or np.var(v) == 0:
+    n = len(v)
+    if n < 3 or np.var(v) == 0:
         return 0.0
     counts = np.bincount(g, minlength=k)
     sums = np.bincount(g, weights=v, minlength=k)
     used = counts > 0
+    groups_used = int(used.sum())
+    if groups_used < 2 or n <= groups_used:
+        return 0.0
     means = sums[used] / counts[used]
+    total = float(np.var(v) * n)
     between = float((counts[used] * (means - v.mean()) ** 2).sum())
-    return float(np.sqrt(min(1.0, between / (np.var(v) * len(v)))))
+    within = total - between
+    adjusted = (between - (groups_used - 1) * within / (n - groups_used)) / total
+    return float(np.sqrt(min(1.0, max(0.0, adjusted))))
 
 
 def correlation_ratio(categories: pd.Series, values: pd.Series) -> float:

@@ -47,7 +47,10 @@ class EvaluationData:
     event: str | None = None
     sensitive: list[str] = field(default_factory=list)
     sensitive_suggested: bool = False
-    cache: dict[str, Any] = field(default_factory=dict)  # results one pillar shares with another
+    group_key: str | None = None
+    groups: dict[str, np.ndarray] = field(default_factory=dict)
+    seed: int = 0  # of work shared by pillars (the target models), so a pillar's result never depends on another
+    cache: dict[str, Any] = field(default_factory=dict)  # work shared by pillars, done once
 
     @property
     def columns(self) -> list[str]:
@@ -113,6 +116,16 @@ def _event_indicator(series: pd.Series, name: str) -> pd.Series:
         f"The event column '{name}' must hold 0/1, 1/2 (2 = event) or true/false; got values "
         f"{sorted(seen)[:10]}. Recode it, or pick another --event column."
     )
+
+
+def patient_groups(frame: pd.DataFrame, key: str) -> np.ndarray:
+    """Group number of each row: rows with the same identifier value are one patient's."""
+    if key not in frame.columns:
+        return np.arange(len(frame))
+    codes = pd.factorize(frame[key].reset_index(drop=True))[0].astype(np.int64)
+    missing = codes < 0
+    codes[missing] = codes.max(initial=-1) + 1 + np.arange(int(missing.sum()))
+    return codes
 
 
 def suggest_sensitive(frame: pd.DataFrame, columns: list[str]) -> list[str]:
@@ -220,6 +233,12 @@ def prepare(
         excluded=excluded,
         missing_in_synthetic=missing_in_syn,
     )
+    data.group_key = next((c for c in identifiers if schema[c].kind == "identifier"
+                           and real_df[c].duplicated().any()), None)
+    if data.group_key is not None:
+        for which, frame in (("real", real_df), ("synthetic", syn_df), ("holdout", hold_df)):
+            if frame is not None:
+                data.groups[which] = patient_groups(frame, data.group_key)
     for name in identifiers:
         if name in syn_df.columns:
             hold_ids = hold_df[name] if hold_df is not None and name in hold_df.columns else None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -99,43 +100,74 @@ class _Constant:
         return np.ones((len(x), 1))
 
 
-def _target_checks(data: EvaluationData, policy: Policy, rng: np.random.Generator, pillar: Pillar) -> None:
-    from sklearn.inspection import permutation_importance
+@dataclass
+class TargetModels:
+    """Real- and synthetic-trained models of the target and their predictions on real test rows."""
 
+    features: list[str]
+    x_test: np.ndarray
+    y_test: np.ndarray
+    m_real: Any
+    m_syn: Any
+    predictions: Predictions
+    notes: list[str]
+
+
+def target_models(data: EvaluationData) -> TargetModels | str:
+    """Train the two models once per evaluation (utility and fairness share them); or say why not."""
+    if "target_models" in data.cache:
+        return data.cache["target_models"]
+    rng = np.random.default_rng(data.seed)
     target, task = data.target, data.task
     train, test, note = _test_split(data, rng)
-    if note:
-        pillar.notes.append(note)
+    notes = [note] if note else []
     frames = [train, data.synthetic, test]
     labelled = [f[f[target].notna()].reset_index(drop=True) for f in frames]
     dropped = [len(f) - len(lab) for f, lab in zip(frames, labelled)]
     if any(dropped):
-        pillar.notes.append(f"Rows with a missing target left out: real {dropped[0]}, "
-                            f"synthetic {dropped[1]}, test {dropped[2]}.")
+        notes.append(f"Rows with a missing target left out: real {dropped[0]}, synthetic {dropped[1]}, "
+                     f"test {dropped[2]}.")
     features = [c for c in data.columns if c != target]
+    result: TargetModels | str
     if not features:
-        pillar.checks.append(policy.judge("utility", "utility_ratio", "Utility ratio", None,
-                                          note="the target is the only column"))
+        result = "the target is the only column"
+    else:
+        (x_real, x_syn, x_test), is_cat = encode_ordinal(labelled, data, features)
+        ys = [lab[target].to_numpy() for lab in labelled]
+        if task == "regression":
+            ys = [y.astype(float) for y in ys]
+        classes = sorted(set(ys[0].tolist()) | set(ys[2].tolist())) if task == "classification" else []
+        scorer = _Scorer(task, classes)
+        seed = child_seed(rng)
+        m_real = _fit(task, is_cat, x_real, ys[0], seed)
+        m_syn = _fit(task, is_cat, x_syn, ys[1], seed)
+        if m_syn is None:
+            notes.append(f"The synthetic target '{target}' has a single class: its model predicts it always.")
+            m_syn = _Constant(ys[1][0] if len(ys[1]) else classes[0])
+        if m_real is None:
+            result = f"the real target '{target}' has a single class"
+        else:
+            preds = Predictions(labelled[2], ys[2], scorer.predictions(m_real, x_test),
+                                scorer.predictions(m_syn, x_test), scorer)
+            result = TargetModels(features, x_test, ys[2], m_real, m_syn, preds, notes)
+    data.cache["target_models"] = result
+    return result
+
+
+def _target_checks(data: EvaluationData, policy: Policy, rng: np.random.Generator, pillar: Pillar) -> None:
+    from sklearn.inspection import permutation_importance
+
+    target, task = data.target, data.task
+    models = target_models(data)
+    if isinstance(models, str):
+        pillar.checks.append(policy.judge("utility", "utility_ratio", "Utility ratio", None, note=models))
         return
-    (x_real, x_syn, x_test), is_cat = encode_ordinal(labelled, data, features)
-    ys = [lab[target].to_numpy() for lab in labelled]
-    if task == "regression":
-        ys = [y.astype(float) for y in ys]
-    classes = sorted(set(ys[0].tolist()) | set(ys[2].tolist())) if task == "classification" else []
-    scorer = _Scorer(task, classes)
+    pillar.notes.extend(models.notes)
+    features, x_test, y_test = models.features, models.x_test, models.y_test
+    m_real, m_syn = models.m_real, models.m_syn
+    scorer = models.predictions.scorer
+    p_real, p_syn = models.predictions.real, models.predictions.synthetic
     seed = child_seed(rng)
-    m_real = _fit(task, is_cat, x_real, ys[0], seed)
-    m_syn = _fit(task, is_cat, x_syn, ys[1], seed)
-    if m_syn is None:
-        pillar.notes.append(f"The synthetic target '{target}' has a single class: its model predicts it always.")
-        m_syn = _Constant(ys[1][0] if len(ys[1]) else classes[0])
-    if m_real is None:
-        pillar.checks.append(policy.judge("utility", "utility_ratio", "Utility ratio", None,
-                                          note=f"the real target '{target}' has a single class"))
-        return
-    p_real, p_syn = scorer.predictions(m_real, x_test), scorer.predictions(m_syn, x_test)
-    y_test = ys[2]
-    data.cache["predictions"] = Predictions(labelled[2], y_test, p_real, p_syn, scorer)
     s_real, s_syn = scorer.score(y_test, p_real), scorer.score(y_test, p_syn)
 
     def ratio(y, a, b):

@@ -124,16 +124,27 @@ def _three_way(binned: list[pd.DataFrame], columns: list[str], rng: np.random.Ge
     return [float(np.mean(s)) for s in scores]
 
 
-def detection(data: EvaluationData, real: pd.DataFrame, other: pd.DataFrame, rng: np.random.Generator
+def detection(data: EvaluationData, real: str, other: str, rng: np.random.Generator
               ) -> tuple[float, tuple[float, float], np.ndarray, np.ndarray]:
-    """Out-of-fold ROC AUC of a classifier telling ``other`` from ``real`` rows, with an interval."""
-    n = min(len(real), len(other), DETECTION_ROWS)
-    real = _subsample(real, n, rng)
-    oth = _subsample(other, n, rng)
-    (xr, xo), is_cat = encode_ordinal([real, oth], data)
+    """Out-of-fold ROC AUC of a classifier telling the ``other`` table from the ``real`` one.
+
+    ``real`` and ``other`` name tables of ``data`` ("real", "synthetic" or "holdout"). Each side is
+    subsampled to the same size; a patient's rows stay in one fold (see ``out_of_fold_scores``).
+    """
+    frames = {"real": data.real, "synthetic": data.synthetic, "holdout": data.holdout}
+    n = min(len(frames[real]), len(frames[other]), DETECTION_ROWS)
+    picked, groups = [], []
+    for k, which in enumerate((real, other)):
+        frame = frames[which]
+        idx = np.sort(rng.choice(len(frame), n, replace=False)) if len(frame) > n else np.arange(len(frame))
+        picked.append(frame.iloc[idx].reset_index(drop=True))
+        g = data.groups.get(which, np.arange(len(frame)))[idx]
+        groups.append(g * 2 + k)  # the two sides never share a group
+    (xr, xo), is_cat = encode_ordinal(picked, data)
     x = np.vstack([xr, xo])
     y = np.r_[np.zeros(len(xr), dtype=int), np.ones(len(xo), dtype=int)]
-    scores = out_of_fold_scores(x, y, is_cat, child_seed(rng))
+    scores = out_of_fold_scores(x, y, is_cat, child_seed(rng),
+                                groups=np.concatenate(groups) if data.groups else None)
     auc = stats.roc_auc(y, scores)
     ci = stats.bootstrap_ci(stats.roc_auc, (y, scores), rng)
     return auc, ci, y, scores
@@ -251,12 +262,11 @@ def evaluate_validity(data: EvaluationData, policy: Policy, rng: np.random.Gener
 
     # Fresh real rows (the holdout) against synthetic ones: a classifier trained on training rows
     # would see the twins of copied rows with the opposite label and score below 0.5.
-    fresh = hold if hold is not None else data.real
-    auc, ci, y, scores = detection(data, fresh, data.synthetic, rng)
+    auc, ci, y, scores = detection(data, "holdout" if hold is not None else "real", "synthetic", rng)
     curves = {"synthetic vs real": (*_roc_points(y, scores), auc)}
     ref = None
     if hold is not None:
-        ref, _, yh, sh = detection(data, hold, data.real, rng)
+        ref, _, yh, sh = detection(data, "holdout", "real", rng)
         curves["training rows vs holdout"] = (*_roc_points(yh, sh), ref)
     pillar.checks.append(j(
         "validity", "detection_auc", "Detection: ROC AUC of a classifier telling synthetic from real "
