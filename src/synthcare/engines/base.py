@@ -32,7 +32,7 @@ class Synthesizer(Protocol):
 
     def fit(self, X: Any, *, schema: Any = None) -> Synthesizer: ...
 
-    def sample(self, n: int, *, random_state: Any = None) -> Any: ...
+    def sample(self, n: int, *, conditions: Any = None, random_state: Any = None) -> Any: ...
 
 
 def _check_rows(n: Any, owner: str) -> int:
@@ -148,8 +148,13 @@ class BaseSynthesizer:
         self.fingerprint_ = fingerprint(frame)
         return self
 
-    def sample(self, n: int, *, random_state: Any = None) -> Any:
-        """``n`` synthetic rows as a DataFrame with the source's columns and dtypes."""
+    def sample(self, n: int, *, conditions: Any = None, random_state: Any = None) -> Any:
+        """``n`` synthetic rows as a DataFrame with the source's columns and dtypes.
+
+        ``conditions``: a string such as ``'age >= 65 and diabetes == "yes"'`` or a mapping such
+        as ``{"age": (65, None), "diabetes": "yes"}``; every row returned satisfies it (see
+        :mod:`synthcare.sampling.conditions`).
+        """
         if not hasattr(self, "schema_"):
             raise NotFittedError(
                 f"This {type(self).__name__} is not fitted yet. Call 'fit' with your data first, "
@@ -157,6 +162,10 @@ class BaseSynthesizer:
             )
         n = _check_rows(n, type(self).__name__)
         rng = check_random_state(random_state)
+        if conditions is not None:
+            from synthcare.sampling.conditional import sample_conditioned
+
+            return sample_conditioned(self, n, conditions, rng)
         encoded = self._sample_encoded(n, rng)
         return self.codec_.decode(encoded, n, rng)
 

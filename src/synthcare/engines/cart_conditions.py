@@ -1,0 +1,152 @@
+"""Conditional sampling for the sequential CART engine.
+
+Columns are drawn in the model's order. A column that a condition restricts is drawn from its
+leaf distribution cut to the allowed values (classes, or a union of intervals, and whether a
+missing value is allowed); the allowed share of the mass multiplies the row's weight. Rows keep
+track of which alternatives of the condition (clauses of its disjunctive form) they still
+satisfy, so "a or b" works across columns. Weighted rows are then resampled by the caller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from synthcare.columns.base import Encoded
+from synthcare.engines import quantiles, truncated
+
+INF = np.inf
+
+
+@dataclass
+class EncodedConstraint:
+    """What one clause allows of one encoded column."""
+
+    codes: np.ndarray | None = None  # discrete: bool per class
+    intervals: list[tuple[float, float]] | None = None  # continuous: closed intervals, encoded units
+    missing: bool = False
+
+    def holds(self, values: np.ndarray, discrete: bool) -> np.ndarray:
+        if discrete:
+            return self.codes[values.astype(np.int64)]
+        ok = np.isnan(values) & self.missing
+        for lo, hi in self.intervals or []:
+            ok |= (values >= lo) & (values <= hi)
+        return ok
+
+
+def _merge(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    out: list[list[float]] = []
+    for lo, hi in sorted(intervals):
+        if out and lo <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], hi)
+        else:
+            out.append([lo, hi])
+    return [(a, b) for a, b in out]
+
+
+def _patterns(alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of the alive matrix and, per row, the index of its pattern."""
+    packed = np.packbits(alive, axis=1)
+    uniq, inverse = np.unique(packed, axis=0, return_inverse=True)
+    return np.unpackbits(uniq, axis=1, count=alive.shape[1]).astype(bool), inverse.ravel()
+
+
+def sample_conditioned(model, n: int, clauses: list[dict[int, EncodedConstraint]],  # noqa: ANN001
+                       rng: np.random.Generator) -> tuple[list[Encoded], np.ndarray]:
+    """``n`` weighted rows of a fitted CART model inside the condition's clauses."""
+    J = len(model.columns_)
+    X = np.empty((n, J))
+    alive = np.ones((n, len(clauses)), dtype=bool)
+    log_w = np.zeros(n)
+    out: list[Encoded] = []
+    for j, meta in enumerate(model.columns_):
+        preds = X[:, :j]
+        cons = [cl.get(j) for cl in clauses]
+        discrete = meta["kind"] == "discrete"
+        if all(c is None for c in cons):
+            mass = None
+            if discrete:
+                values = quantiles.draw_classes(model._payload(f"c{j}", "probs", preds, rng), rng)
+            else:
+                values = _continuous(model, j, meta, preds, None, rng)[0]
+        else:
+            pats, which = _patterns(alive)
+            if discrete:
+                probs = model._payload(f"c{j}", "probs", preds, rng)
+                allowed = np.zeros((len(pats), probs.shape[1]), dtype=bool)
+                for p, pat in enumerate(pats):
+                    for c in np.flatnonzero(pat):
+                        allowed[p] |= True if cons[c] is None else cons[c].codes
+                values, mass = truncated.classes(probs, allowed[which], rng)
+            else:
+                region = []
+                for pat in pats:
+                    live = [cons[c] for c in np.flatnonzero(pat)]
+                    if any(c is None for c in live):
+                        region.append(([(-INF, INF)], True))
+                    else:
+                        ivs = _merge([iv for c in live for iv in (c.intervals or [])])
+                        region.append((ivs, any(c.missing for c in live)))
+                values, mass = _continuous(model, j, meta, preds, (region, which), rng)
+            for c, con in enumerate(cons):
+                if con is not None:
+                    alive[:, c] &= con.holds(values, discrete)
+        if mass is not None:
+            with np.errstate(divide="ignore"):
+                log_w += np.log(mass)
+        X[:, j] = values
+        if discrete:
+            out.append(Encoded(meta["name"], "discrete", values.astype(np.int64), meta["n_classes"]))
+        else:
+            out.append(Encoded(meta["name"], "continuous", values))
+    weights = np.exp(log_w - log_w[np.isfinite(log_w)].max()) if np.isfinite(log_w).any() else np.zeros(n)
+    weights[~alive.any(axis=1)] = 0.0
+    return out, weights
+
+
+def _continuous(model, j: int, meta: dict, preds: np.ndarray, region, rng: np.random.Generator):  # noqa: ANN001
+    """Values of continuous column ``j`` (NaN = missing) and the allowed mass per row."""
+    from synthcare.engines.cart import _clip
+
+    n = preds.shape[0]
+    p_miss = np.zeros(n)
+    if model._has(f"c{j}m"):
+        p_miss = model._payload(f"c{j}m", "probs", preds, rng)[:, 1]
+    has_values = model._has(f"c{j}")
+    if region is None:
+        missing = rng.random(n) < p_miss
+        values = np.full(n, np.nan)
+        if has_values and (~missing).any():
+            drawn = quantiles.draw(model._payload(f"c{j}", "grid", preds[~missing], rng), rng)
+            if meta.get("anchor") is not None:
+                drawn = preds[~missing, meta["anchor"]] + meta["sign"] * drawn
+            values[~missing] = _clip(drawn, meta)
+        return values, None
+    regions, which = region
+    width = max(len(r[0]) for r in regions)
+    lo = np.full((len(regions), width), np.nan)
+    hi = np.full((len(regions), width), np.nan)
+    allow_missing = np.array([r[1] for r in regions])[which]
+    for p, (ivs, _) in enumerate(regions):
+        for m, (a, b) in enumerate(ivs):
+            lo[p, m], hi[p, m] = a, b
+    lo, hi = lo[which], hi[which]
+    value_mass = np.zeros(n)
+    drawn = np.full(n, np.nan)
+    if has_values:
+        grids = model._payload(f"c{j}", "grid", preds, rng)
+        if meta.get("anchor") is not None:  # the model draws the gap to an earlier column
+            a = preds[:, meta["anchor"]][:, None]
+            lo, hi = (lo - a, hi - a) if meta["sign"] > 0 else (a - hi, a - lo)
+        lo, hi = np.where(np.isnan(lo), INF, lo), np.where(np.isnan(hi), -INF, hi)  # switched off
+        gaps, value_mass = truncated.grid_values(grids, lo, hi, rng)
+        if meta.get("anchor") is not None:
+            gaps = preds[:, meta["anchor"]] + meta["sign"] * gaps
+        drawn = _clip(gaps, meta)
+    miss_mass = p_miss * allow_missing
+    mass = miss_mass + (1 - p_miss) * value_mass
+    missing = rng.random(n) * np.where(mass > 0, mass, 1) < miss_mass
+    values = np.where(missing, np.nan, drawn)
+    return values, mass

@@ -1,0 +1,1 @@
+"""Sampling beyond the plain draw: conditions on any combination of columns."""
