@@ -1,0 +1,1 @@
+"""Evaluation of synthetic data: fidelity, utility and privacy (attack simulations in ``attacks``)."""
