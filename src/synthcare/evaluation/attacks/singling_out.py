@@ -295,9 +295,15 @@ def singling_out_risk(
     rng = check_random_state(random_state)
 
     numeric = {c for c in columns if all(is_numeric_column(t[c]) for t in (train, synthetic, holdout))}
-    syn = synthetic[columns].drop_duplicates(ignore_index=True)
-    ori = train[columns].drop_duplicates(ignore_index=True)
-    control = holdout[columns].drop_duplicates(ignore_index=True)
+
+    def canonical(table: pd.DataFrame) -> pd.DataFrame:
+        # numbers (and datetimes) as float64 so that predicates compare numbers
+        out = table[columns].copy()
+        for col in numeric:
+            out[col] = numeric_view(out[col])
+        return out.drop_duplicates(ignore_index=True)
+
+    syn, ori, control = canonical(synthetic), canonical(train), canonical(holdout)
     n_attacks = min(n_attacks, len(syn))
     syn_t, ori_t, control_t = _Table(syn, numeric), _Table(ori, numeric), _Table(control, numeric)
 
