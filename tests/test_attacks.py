@@ -245,7 +245,10 @@ def test_singling_out_agrees_with_anonymeter(rotterdam, mode):
         logging.disable(logging.NOTSET)
     assert ours.risk_ci[0] > 0.1  # a case with a real risk to agree on
     assert _overlap(ours, theirs.risk())
-    assert abs(ours.main.value - theirs.results().attack_rate.value) < 0.05
+    # anonymeter's univariate mode is not reproducible even with a seed (polars group_by order),
+    # so compare main success rates within 1.5x the 95% half-width of their difference
+    their_rate = theirs.results().attack_rate
+    assert abs(ours.main.value - their_rate.value) <= 1.5 * np.hypot(ours.main.error, their_rate.error)
 
 
 def test_linkability_agrees_with_anonymeter(rotterdam):
