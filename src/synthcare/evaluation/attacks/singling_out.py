@@ -277,8 +277,10 @@ def singling_out_risk(
     n_cols : int, default 3
         Columns per multivariate predicate (capped at the number of columns).
     max_attempts : int, optional
-        Maximum candidate predicates tried in multivariate mode; default ``10 * n_attacks``
-        (anonymeter: 10 million). Each candidate scans the synthetic table once.
+        Maximum candidate predicates tried in multivariate mode. Each candidate scans the
+        de-duplicated synthetic table once, so the default bounds the work: ``2e9 / n_synthetic``
+        attempts, kept between ``10 * n_attacks`` and ``1000 * n_attacks`` (anonymeter: 10
+        million). Fewer predicates than ``n_attacks`` lower the rates, as in anonymeter.
     confidence : float, default 0.95
     random_state : int, Generator or None
     """
@@ -289,9 +291,8 @@ def singling_out_risk(
         )
     n_attacks = check_positive_int(n_attacks, "n_attacks")
     n_cols = min(check_positive_int(n_cols, "n_cols"), len(columns))
-    if max_attempts is None:
-        max_attempts = 10 * n_attacks
-    max_attempts = check_positive_int(max_attempts, "max_attempts")
+    if max_attempts is not None:
+        max_attempts = check_positive_int(max_attempts, "max_attempts")
     confidence = check_confidence(confidence)
     rng = check_random_state(random_state)
 
@@ -306,6 +307,8 @@ def singling_out_risk(
 
     syn, ori, control = canonical(synthetic), canonical(train), canonical(holdout)
     n_attacks = min(n_attacks, len(syn))
+    if max_attempts is None:
+        max_attempts = int(min(1000 * n_attacks, max(10 * n_attacks, 2e9 / len(syn))))
     syn_t, ori_t, control_t = _Table(syn, numeric), _Table(ori, numeric), _Table(control, numeric)
 
     queries: list[Predicate] = []
