@@ -45,6 +45,11 @@ class Threshold(BaseModel):
     reference_without_holdout: float = Field(
         default=0.0, description="for relative checks: the reference assumed when no holdout is given"
     )
+    interval: bool = Field(
+        default=False,
+        description="judge the end of the 95% interval nearest to passing: flag only what the data "
+        "show beyond sampling noise (attack risks on small tables vary by 0.1-0.2 by chance)",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Threshold:
@@ -54,10 +59,13 @@ class Threshold(BaseModel):
             raise ValueError(f"for 'lower' checks 'fail' ({self.fail}) must be >= 'warn' ({self.warn})")
         return self
 
-    def judge(self, value: float | None, reference: float | None = None) -> str:
+    def judge(self, value: float | None, reference: float | None = None,
+              ci: tuple[float, float] | None = None) -> str:
         """``pass``, ``warn`` or ``fail`` for ``value``; ``n/a`` when there is no value."""
         if value is None or value != value:  # None or NaN
             return "n/a"
+        if self.interval and ci is not None and all(v == v for v in ci):
+            value = max(ci) if self.better == "higher" else min(ci)
         if self.relative:
             x = value - (self.reference_without_holdout if reference is None else reference)
         else:
@@ -67,8 +75,10 @@ class Threshold(BaseModel):
         return "fail" if x > self.fail else "warn" if x > self.warn else "pass"
 
 
-def _t(better: Better, warn: float, fail: float, relative: bool = False, without: float = 0.0) -> Threshold:
-    return Threshold(better=better, warn=warn, fail=fail, relative=relative, reference_without_holdout=without)
+def _t(better: Better, warn: float, fail: float, relative: bool = False, without: float = 0.0,
+       interval: bool = False) -> Threshold:
+    return Threshold(better=better, warn=warn, fail=fail, relative=relative, reference_without_holdout=without,
+                     interval=interval)
 
 
 DEFAULTS: dict[str, dict[str, Threshold]] = {
@@ -96,9 +106,9 @@ DEFAULTS: dict[str, dict[str, Threshold]] = {
         "dcr_share": _t("lower", 0.60, 0.75),
         "mia_distance_auc": _t("lower", 0.60, 0.70),
         "mia_density_auc": _t("lower", 0.60, 0.70),
-        "singling_out_risk": _t("lower", 0.10, 0.30),
-        "linkability_risk": _t("lower", 0.10, 0.30),
-        "inference_risk": _t("lower", 0.10, 0.30),
+        "singling_out_risk": _t("lower", 0.10, 0.30, interval=True),
+        "linkability_risk": _t("lower", 0.10, 0.30, interval=True),
+        "inference_risk": _t("lower", 0.20, 0.40, interval=True),
     },
     "fairness": {
         "subgroup_shares": _t("lower", 0.05, 0.10),
@@ -138,7 +148,7 @@ class Policy(BaseModel):
               reference: float | None = None, note: str = "", **fields: Any) -> Check:
         """A :class:`Check` of ``value`` judged by this policy's threshold for ``pillar.name``."""
         threshold = self.threshold(pillar, name)
-        verdict = threshold.judge(value, reference)
+        verdict = threshold.judge(value, reference, fields.get("ci"))
         if verdict == "n/a" and not note:
             note = "not measurable on these data"
         return Check(name=name, title=title, value=value, reference=reference, verdict=verdict,

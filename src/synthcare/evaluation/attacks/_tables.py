@@ -117,3 +117,19 @@ def sample_rows(n_rows: int, size: int, rng: np.random.Generator) -> np.ndarray:
     if size >= n_rows:
         return rng.permutation(n_rows)
     return rng.choice(n_rows, size=size, replace=False)
+
+
+def split_halves(n_rows: int, rng: np.random.Generator, groups: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions of two random halves; with ``groups`` (one number per patient), a patient's
+    rows all fall in the same half, so one half never holds a twin of a row in the other."""
+    if groups is None:
+        perm = rng.permutation(n_rows)
+        return perm[: n_rows // 2], perm[n_rows // 2:]
+    groups = np.asarray(groups)
+    if len(groups) != n_rows:
+        raise ParameterError(f"'holdout_groups' needs one group per holdout row ({n_rows}); got {len(groups)}.")
+    units = np.unique(groups)
+    chosen = units[rng.permutation(len(units))[: len(units) // 2]]
+    in_a = np.isin(groups, chosen)
+    return rng.permutation(np.flatnonzero(in_a)), rng.permutation(np.flatnonzero(~in_a))

@@ -43,6 +43,7 @@ from synthcare.evaluation.attacks._tables import (
     is_numeric_column,
     numeric_view,
     sample_rows,
+    split_halves,
 )
 from synthcare.evaluation.attacks.encoding import DistanceEncoder
 from synthcare.evaluation.attacks.neighbours import nearest_neighbours
@@ -172,6 +173,7 @@ def dcr_analysis(
     confidence: float = 0.95,
     max_block_mb: float = 128.0,
     random_state: int | np.random.Generator | None = None,
+    holdout_groups: np.ndarray | None = None,
 ) -> DCRResult:
     """Distances of synthetic rows to train vs holdout rows: DCR share, NNDR, copies.
 
@@ -191,6 +193,8 @@ def dcr_analysis(
         Memory budget of one block of the neighbour search.
     random_state : int, Generator or None
         Source of the subsamples.
+    holdout_groups : array, optional
+        A patient number per holdout row: the reference halves keep a patient's rows together.
 
     Returns
     -------
@@ -231,8 +235,7 @@ def dcr_analysis(
 
     reference = None
     if len(holdout) >= 4:
-        perm = rng.permutation(len(holdout))
-        half_a, half_b = perm[: len(perm) // 2], perm[len(perm) // 2 :]
+        half_a, half_b = split_halves(len(holdout), rng, holdout_groups)
         half_a = np.sort(half_a[:max_queries])
         ref_size = len(half_b)
         train_ref = enc_train.take(np.sort(sample_rows(len(train), ref_size, rng)))

@@ -170,13 +170,15 @@ def _multivariate_candidates(
 ) -> list[Predicate]:
     rows = rng.integers(0, len(syn), size=size)
     columns = list(syn.columns)
+    cells = syn.iloc[np.unique(rows)].to_numpy(dtype=object)  # one conversion, not a lookup per cell
+    position = {r: k for k, r in enumerate(np.unique(rows))}
     out = []
     for row in rows:
         chosen = rng.choice(len(columns), size=n_cols, replace=False)
         conds = []
         for j in sorted(chosen):
             col = columns[j]
-            value = syn.iat[row, j]
+            value = cells[position[row], j]
             if _is_missing(value):
                 conds.append(Condition(col, "isnull"))
             elif col in numeric:
