@@ -70,14 +70,22 @@ def _fit_with_progress(model, data, schema) -> None:  # noqa: ANN001
         model.fit(data, schema=schema, progress=progress)
 
 
-def _write_sample(model, rows: int, path: Path, seed: int | None) -> tuple:  # noqa: ANN001
+def _write_sample(model, rows: int, path: Path, seed: int | None, where: str | None = None,  # noqa: ANN001
+                  rebalance: str | None = None) -> tuple:
     from synthcare.card import build_card, write_card
     from synthcare.data.io import write_table
 
     with console.status(f"sampling {rows:,} rows"):
-        frame = model.sample(rows, random_state=seed)
+        if rebalance is not None:
+            from synthcare.sampling.rebalance import parse_mix, rebalanced_sample
+
+            frame = rebalanced_sample(model, rows, parse_mix(rebalance), conditions=where, random_state=seed)
+        else:
+            frame = model.sample(rows, conditions=where, random_state=seed)
     write_table(frame, path)
     card = build_card(model, n_rows=len(frame), seed=seed, data_file=path.name)
+    card["conditions"] = where
+    card["rebalance"] = rebalance
     return frame, write_card(card, path)
 
 
@@ -137,13 +145,17 @@ def sample(
     rows: int = typer.Option(..., "--rows", help="Number of synthetic rows."),
     out_path: Path = typer.Option(..., "--out", help="Output file: .csv or .parquet."),
     seed: int | None = typer.Option(None, help="Seed: the same seed gives the same rows."),
+    where: str | None = typer.Option(
+        None, "--where", help='Only rows satisfying a condition, e.g. \'age >= 65 and sex == "F"\'.'),
+    rebalance: str | None = typer.Option(
+        None, "--rebalance", help='A different mix of one column, e.g. "type=Yes:0.5" or "stage=3:0.4,4:0.2".'),
 ) -> None:
     """Sample ROWS synthetic rows from a saved model; writes FILE and FILE.card.json."""
     from synthcare.persistence import load_model
 
     with _friendly():
         model = load_model(model_path)
-        frame, card = _write_sample(model, rows, out_path, seed)
+        frame, card = _write_sample(model, rows, out_path, seed, where, rebalance)
         out.print(f"Wrote {len(frame):,} synthetic rows to {out_path} and its data card to {card}")
 
 
