@@ -117,3 +117,68 @@ def test_rebalance_mix_and_cli_where(tmp_path):
     bad = runner.invoke(app, ["sample", str(tmp_path / "m"), "--rows", "10", "--out", str(out),
                               "--where", "age >> 3"])
     assert bad.exit_code == 2 and "position 6" in bad.output and "Traceback" not in bad.output
+
+
+# --- clinical rules ----------------------------------------------------------------------------
+
+def test_rules_are_suggested_from_the_data():
+    from synthcare.data.inference import infer_schema
+    from synthcare.sampling.rules import suggest_rules
+
+    rotterdam = load("breast_rotterdam")
+    assert "dtime >= rtime" in [r for r, _ in suggest_rules(rotterdam, infer_schema(rotterdam))]
+    fl = load("flchain")
+    assert "death == 0 implies chapter is missing" in [r for r, _ in suggest_rules(fl, infer_schema(fl))]
+
+
+def test_declared_rules_hold_in_every_one_of_100k_rows_and_broken_real_rows_are_reported():
+    from synthcare.data.inference import infer_schema
+    from synthcare.errors import SynthcareWarning
+
+    fl = load("flchain")
+    schema = infer_schema(fl)
+    schema.rules = [
+        "death == 0 implies chapter is missing",  # implication on missingness
+        "futime >= age",  # an ordering between columns (1.5% of real rows break it)
+        "creatinine <= 4 or creatinine is missing",  # a range (a few real rows break it)
+        '`flc.grp` in [1, 2, 3, 4, 5, 6, 7, 8] or sex == "M"',  # a fixed combination
+    ]
+    with pytest.warns(SynthcareWarning, match="futime >= age.*broken by"):
+        model = get_engine("cart")(random_state=0).fit(fl, schema=schema)
+    assert model.broken_rules_["futime >= age"] > 0
+    synthetic = model.sample(100_000, random_state=1)
+    assert len(synthetic) == 100_000
+    for rule in schema.rules:
+        assert mask(parse(rule), synthetic).all(), rule
+    # the rest stays faithful: death rate and missing chapters as in the real data
+    assert abs(synthetic["death"].mean() - fl["death"].mean()) < 0.03
+
+
+def test_rules_are_checked_when_the_schema_is_read(tmp_path):
+    from synthcare.data.inference import infer_schema
+    from synthcare.data.schema import Schema
+    from synthcare.errors import SchemaError
+
+    data = infer_schema(load("breast_rotterdam")).model_dump()
+    for rule, message in [("dtime >= nope", "not in the schema"), ("dtime >=", "Cannot parse"),
+                          ("recur == 1 implies dtime >= rtime", "top level")]:
+        with pytest.raises(SchemaError, match=message):
+            Schema.from_dict({**data, "rules": [rule]})
+
+
+def test_cli_rules_writes_a_schema_with_the_suggestions(tmp_path):
+    runner = CliRunner()
+    data = DATA_DIR / "breast_rotterdam.csv"
+    result = runner.invoke(app, ["rules", str(data), "--out", str(tmp_path / "schema.json")])
+    assert result.exit_code == 0, result.output
+    assert "dtime >= rtime" in result.output
+    import json
+
+    assert "dtime >= rtime" in json.loads((tmp_path / "schema.json").read_text())["rules"]
+    result = runner.invoke(app, ["fit", str(data), "--out", str(tmp_path / "m"), "--schema",
+                                 str(tmp_path / "schema.json"), "--seed", "0"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["sample", str(tmp_path / "m"), "--rows", "2000", "--out", str(tmp_path / "s.csv")])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(tmp_path / "s.csv")
+    assert (frame["dtime"] >= frame["rtime"]).all()

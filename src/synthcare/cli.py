@@ -113,6 +113,41 @@ def schema(
 
 
 @app.command()
+def rules(
+    data: Path = typer.Argument(..., help="Table to look for rules in: .csv or .parquet."),
+    schema_path: Path | None = typer.Option(None, "--schema", help="Schema JSON (default: inferred)."),
+    out_path: Path | None = typer.Option(
+        None, "--out", help="Write the schema with the suggested rules added here, to edit and pass to fit."),
+    encoding: str = typer.Option("utf-8", help="Text encoding of a CSV file."),
+) -> None:
+    """Suggest clinical rules DATA obeys (orderings, missingness), and check the schema's rules."""
+    from synthcare.data.inference import infer_schema
+    from synthcare.data.io import read_table
+    from synthcare.data.schema import Schema
+    from synthcare.sampling.rules import check_rules, suggest_rules
+
+    with _friendly():
+        frame = read_table(data, encoding=encoding)
+        schema = infer_schema(frame) if schema_path is None else Schema.load(schema_path)
+        schema.check_frame(list(frame.columns))
+        if schema.rules:
+            table = Table("rule", "training rows breaking it", title="rules in the schema")
+            for rule, broken in check_rules(frame, schema).items():
+                table.add_row(rule, f"{broken:,}")
+            out.print(table)
+        suggested = [(r, why) for r, why in suggest_rules(frame, schema) if r not in schema.rules]
+        table = Table("suggested rule", "evidence", title=f"rules {data.name} obeys")
+        for rule, why in suggested:
+            table.add_row(rule, why)
+        out.print(table if suggested else "No new rule found.")
+        if out_path is not None:
+            schema.rules = [*schema.rules, *(r for r, _ in suggested)]
+            schema.save(out_path)
+            out.print(f"Schema with {len(schema.rules)} rule(s) written to {out_path}. Remove any rule you do "
+                      "not accept, then: synthcare fit DATA --schema " + str(out_path))
+
+
+@app.command()
 def fit(
     data: Path = typer.Argument(..., help="Training table: .csv or .parquet."),
     out_path: Path = typer.Option(..., "--out", help="Folder to write the fitted model to."),

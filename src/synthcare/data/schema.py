@@ -91,6 +91,11 @@ class Schema(BaseModel):
     schema_version: int = SCHEMA_VERSION
     n_rows: int = Field(ge=0, description="rows of the data the schema was inferred from")
     columns: list[ColumnSchema]
+    rules: list[str] = Field(
+        default_factory=list,
+        description="clinical rules every synthetic row follows, in the condition language, e.g. "
+        "'dtime >= rtime' or 'death == 0 implies chapter is missing'",
+    )
 
     @model_validator(mode="after")
     def _unique(self) -> Schema:
@@ -98,6 +103,17 @@ class Schema(BaseModel):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"duplicate column names in schema: {dupes}")
+        from synthcare.sampling.conditions import ConditionError, check_relations, columns_of, parse
+
+        for rule in self.rules:
+            try:
+                node = parse(rule)
+                check_relations(node)
+                unknown = [c for c in columns_of(node) if c not in names]
+            except ConditionError as exc:
+                raise ValueError(f"rule {rule!r}: {exc}") from None
+            if unknown:
+                raise ValueError(f"rule {rule!r} names columns not in the schema: {unknown}")
         return self
 
     def __getitem__(self, name: str) -> ColumnSchema:

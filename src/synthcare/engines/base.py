@@ -138,6 +138,10 @@ class BaseSynthesizer:
         elif not isinstance(schema, Schema):
             schema = Schema.load(schema)
         schema.check_frame(list(frame.columns))
+        if schema.rules:
+            from synthcare.sampling.rules import warn_broken_rules
+
+            self.broken_rules_ = warn_broken_rules(frame, schema)
         rng = check_random_state(self.random_state)
         codec = TableCodec.fit(frame, schema)
         encoded = codec.encode(frame)
@@ -162,7 +166,7 @@ class BaseSynthesizer:
             )
         n = _check_rows(n, type(self).__name__)
         rng = check_random_state(random_state)
-        if conditions is not None:
+        if conditions is not None or self.schema_.rules:
             from synthcare.sampling.conditional import sample_conditioned
 
             return sample_conditioned(self, n, conditions, rng)

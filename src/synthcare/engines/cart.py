@@ -186,11 +186,12 @@ class CARTSynthesizer(BaseSynthesizer):
             out.append(Encoded(meta["name"], "continuous", values))
         return out
 
-    def _sample_conditioned(self, n: int, clauses: list, rng: np.random.Generator) -> tuple[list[Encoded], np.ndarray]:
+    def _sample_conditioned(self, n: int, clauses: list, rng: np.random.Generator,
+                            relations: list | None = None) -> tuple[list[Encoded], np.ndarray]:
         """Weighted rows inside a condition's clauses (see :mod:`synthcare.engines.cart_conditions`)."""
         from synthcare.engines.cart_conditions import sample_conditioned
 
-        return sample_conditioned(self, n, clauses, rng)
+        return sample_conditioned(self, n, clauses, rng, relations)
 
     def _has(self, key: str) -> bool:
         return key in self.parts_ or f"{key}.0" in self.parts_

@@ -36,6 +36,41 @@ class EncodedConstraint:
         return ok
 
 
+@dataclass
+class EncodedRelation:
+    """Column ``column`` must be >= (``lower``) or <= the value of the earlier column ``ref``.
+
+    ``values`` / ``ref_values`` map class codes to numbers when a side is a discrete column.
+    Where either value is missing the relation does not apply.
+    """
+
+    column: int
+    ref: int
+    lower: bool
+    values: np.ndarray | None = None
+    ref_values: np.ndarray | None = None
+
+
+def _bounds(relations: list[EncodedRelation], j: int, X: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    mine = [r for r in relations if r.column == j]
+    if not mine:
+        return None
+    n = X.shape[0]
+    lo, hi = np.full(n, -INF), np.full(n, INF)
+    for r in mine:
+        ref = X[:, r.ref]
+        if r.ref_values is not None:
+            codes = ref.astype(np.int64)
+            ok = codes < len(r.ref_values)
+            ref = np.where(ok, r.ref_values[np.minimum(codes, len(r.ref_values) - 1)], np.nan)
+        ref = np.where(np.isnan(ref), -INF if r.lower else INF, ref)
+        if r.lower:
+            lo = np.maximum(lo, ref)
+        else:
+            hi = np.minimum(hi, ref)
+    return lo, hi
+
+
 def _merge(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
     out: list[list[float]] = []
     for lo, hi in sorted(intervals):
@@ -54,8 +89,11 @@ def _patterns(alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def sample_conditioned(model, n: int, clauses: list[dict[int, EncodedConstraint]],  # noqa: ANN001
-                       rng: np.random.Generator) -> tuple[list[Encoded], np.ndarray]:
-    """``n`` weighted rows of a fitted CART model inside the condition's clauses."""
+                       rng: np.random.Generator, relations: list[EncodedRelation] | None = None,
+                       ) -> tuple[list[Encoded], np.ndarray]:
+    """``n`` weighted rows of a fitted CART model inside the condition's clauses, with every
+    relation between columns (``dtime >= rtime``) holding by construction."""
+    relations = relations or []
     J = len(model.columns_)
     X = np.empty((n, J))
     alive = np.ones((n, len(clauses)), dtype=bool)
@@ -65,6 +103,11 @@ def sample_conditioned(model, n: int, clauses: list[dict[int, EncodedConstraint]
         preds = X[:, :j]
         cons = [cl.get(j) for cl in clauses]
         discrete = meta["kind"] == "discrete"
+        bounds = _bounds(relations, j, X)
+        if bounds is not None and all(c is None for c in cons):
+            free = EncodedConstraint(codes=np.ones(meta["n_classes"] or 1, dtype=bool)) if discrete else \
+                EncodedConstraint(intervals=[(-INF, INF)], missing=True)
+            cons = [free] * len(clauses)
         if all(c is None for c in cons):
             mass = None
             if discrete:
@@ -79,7 +122,13 @@ def sample_conditioned(model, n: int, clauses: list[dict[int, EncodedConstraint]
                 for p, pat in enumerate(pats):
                     for c in np.flatnonzero(pat):
                         allowed[p] |= True if cons[c] is None else cons[c].codes
-                values, mass = truncated.classes(probs, allowed[which], rng)
+                allowed = allowed[which]
+                if bounds is not None:
+                    rel = next(r for r in relations if r.column == j)
+                    vals = rel.values
+                    inside = (vals[None, :] >= bounds[0][:, None]) & (vals[None, :] <= bounds[1][:, None])
+                    allowed[:, : len(vals)] &= inside
+                values, mass = truncated.classes(probs, allowed, rng)
             else:
                 region = []
                 for pat in pats:
@@ -89,7 +138,7 @@ def sample_conditioned(model, n: int, clauses: list[dict[int, EncodedConstraint]
                     else:
                         ivs = _merge([iv for c in live for iv in (c.intervals or [])])
                         region.append((ivs, any(c.missing for c in live)))
-                values, mass = _continuous(model, j, meta, preds, (region, which), rng)
+                values, mass = _continuous(model, j, meta, preds, (region, which, bounds), rng)
             for c, con in enumerate(cons):
                 if con is not None:
                     alive[:, c] &= con.holds(values, discrete)
@@ -124,7 +173,7 @@ def _continuous(model, j: int, meta: dict, preds: np.ndarray, region, rng: np.ra
                 drawn = preds[~missing, meta["anchor"]] + meta["sign"] * drawn
             values[~missing] = _clip(drawn, meta)
         return values, None
-    regions, which = region
+    regions, which, bounds = region
     width = max(len(r[0]) for r in regions)
     lo = np.full((len(regions), width), np.nan)
     hi = np.full((len(regions), width), np.nan)
@@ -133,6 +182,8 @@ def _continuous(model, j: int, meta: dict, preds: np.ndarray, region, rng: np.ra
         for m, (a, b) in enumerate(ivs):
             lo[p, m], hi[p, m] = a, b
     lo, hi = lo[which], hi[which]
+    if bounds is not None:  # relations to earlier columns, row by row
+        lo, hi = np.maximum(lo, bounds[0][:, None]), np.minimum(hi, bounds[1][:, None])
     value_mass = np.zeros(n)
     drawn = np.full(n, np.nan)
     if has_values:

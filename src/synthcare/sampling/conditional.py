@@ -18,13 +18,16 @@ import numpy as np
 import pandas as pd
 
 from synthcare.data.schema import ColumnSchema
-from synthcare.engines.cart_conditions import EncodedConstraint
+from synthcare.engines.cart_conditions import EncodedConstraint, EncodedRelation
 from synthcare.sampling.conditions import (
+    And,
     Clause,
     Compare,
     ConditionError,
     In,
+    Missing,
     Not,
+    Relation,
     as_node,
     clauses,
     columns_of,
@@ -54,6 +57,8 @@ def _dates_as_days(node, date_columns: set[str]):  # noqa: ANN001, ANN202
     if isinstance(node, In):
         if node.column in date_columns:
             return replace(node, values=tuple(_days(v, node.column) for v in node.values))
+        return node
+    if isinstance(node, (Missing, Relation)):
         return node
     if isinstance(node, Not):
         return Not(_dates_as_days(node.arg, date_columns))
@@ -145,10 +150,13 @@ def _encode_clause(clause: Clause, model) -> tuple[dict[int, EncodedConstraint] 
                 intervals.append((pts[0] - step / 2, pts[1] + step / 2))
             elif lo < hi or (lo == hi and lo_c and hi_c):
                 intervals.append((lo, hi))
-        if not intervals and not con.missing:
+        missing = con.missing and spec.missing_rate > 0
+        if not intervals and not missing:
+            if con.intervals == [] and con.missing:
+                return None, f"'{name}' is never missing in the training data"
             shown = (f"{spec.minimum} to {spec.maximum}" if spec.minimum is not None else "its seen values")
             return None, f"'{name}' ranges over {shown} in the training data"
-        out[j] = EncodedConstraint(intervals=_merge_ivs(intervals), missing=con.missing and spec.missing_rate > 0)
+        out[j] = EncodedConstraint(intervals=_merge_ivs(intervals), missing=missing)
     return out, ""
 
 
@@ -167,9 +175,45 @@ def _merge_ivs(intervals: list[tuple[float, float]]) -> list[tuple[float, float]
     return [(a, b) for a, b in out]
 
 
-def compile_condition(model, conditions) -> tuple[Any, dict[str, ColumnSchema], list]:  # noqa: ANN001
-    """Parse and check a condition against a fitted model: (node in model units, specs, clauses)."""
-    node = as_node(conditions)
+def _with_rules(model, conditions):  # noqa: ANN001, ANN202
+    """The user's condition joined with the schema's rules (which every row must follow)."""
+    nodes = [as_node(rule) for rule in getattr(model.schema_, "rules", [])]
+    if conditions is not None:
+        nodes.append(as_node(conditions))
+    return nodes[0] if len(nodes) == 1 else And(tuple(nodes))
+
+
+def _encode_relations(alternatives: list[Clause], model) -> list[EncodedRelation]:  # noqa: ANN001
+    shared = set(alternatives[0].relations)
+    if any(set(c.relations) != shared for c in alternatives[1:]):
+        raise ConditionError("Comparisons between columns (like 'dtime >= rtime') must be joined with 'and' "
+                             "at the top level of a condition or rule, not inside 'or' or 'not'.")
+    schema = model.schema_
+    index = {spec.name: j for j, spec in enumerate(schema.modelled())}
+
+    def values(name: str) -> np.ndarray | None:
+        spec = schema[name]
+        if spec.discrete:
+            return np.asarray(spec.categories, dtype=float)
+        return None
+
+    out = []
+    for r in sorted(shared, key=lambda r: (r.left, r.op, r.right)):
+        jl, jr = index[r.left], index[r.right]
+        if jl > jr:  # the later column in the model's order is drawn within the bound
+            out.append(EncodedRelation(jl, jr, r.op in (">", ">="), values(r.left), values(r.right)))
+        else:
+            out.append(EncodedRelation(jr, jl, r.op in ("<", "<="), values(r.right), values(r.left)))
+    return out
+
+
+def compile_condition(model, conditions) -> tuple[Any, dict[str, ColumnSchema], list, list]:  # noqa: ANN001
+    """Parse and check a condition (joined with the schema's rules) against a fitted model.
+
+    Returns the condition in model units, the specs of its columns, the encoded clauses and the
+    relations between columns.
+    """
+    node = _with_rules(model, conditions)
     schema = model.schema_
     names = schema.names
     specs: dict[str, ColumnSchema] = {}
@@ -186,6 +230,7 @@ def compile_condition(model, conditions) -> tuple[Any, dict[str, ColumnSchema], 
     alternatives = clauses(node, domains)
     if not alternatives:
         raise ConditionError("The condition contradicts itself: no row can satisfy it.")
+    relations = _encode_relations(alternatives, model)
     encoded, reasons = [], []
     for clause in alternatives:
         enc, why = _encode_clause(clause, model)
@@ -195,7 +240,7 @@ def compile_condition(model, conditions) -> tuple[Any, dict[str, ColumnSchema], 
             encoded.append(enc)
     if not encoded:
         raise ConditionError("The model cannot honour the condition: " + "; ".join(dict.fromkeys(reasons)) + ".")
-    return node, specs, encoded
+    return node, specs, encoded, relations
 
 
 def _choose(weights: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -209,7 +254,7 @@ def _choose(weights: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray
 
 def sample_conditioned(model, n: int, conditions, rng: np.random.Generator) -> pd.DataFrame:  # noqa: ANN001
     """``n`` rows of ``model`` that all satisfy ``conditions``."""
-    node, specs, encoded = compile_condition(model, conditions)
+    node, specs, encoded, relations = compile_condition(model, conditions)
     parts: list[pd.DataFrame] = []
     have = 0
     conditioned = hasattr(model, "_sample_conditioned")
@@ -218,7 +263,7 @@ def sample_conditioned(model, n: int, conditions, rng: np.random.Generator) -> p
         need = n - have
         if conditioned:
             pool = max(POOL_FACTOR * need, 64)
-            enc, weights = model._sample_conditioned(pool, encoded, rng)
+            enc, weights = model._sample_conditioned(pool, encoded, rng, relations)
             drawn_total += pool
             if not (weights > 0).any():
                 raise ConditionError(

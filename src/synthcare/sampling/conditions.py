@@ -4,7 +4,9 @@
     (sex == "F" or `sample.yr` in [1995, 1996]) and not (stage > 3)
 
 Operators: ``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=``, ``in [...]``, ``not in [...]``,
-``and``, ``or``, ``not`` and parentheses; strings in single or double quotes; column names with
+``is missing``, ``is not missing``, ``and``, ``or``, ``not``, ``implies`` and parentheses; a
+numeric column may be compared with another (``dtime >= rtime``, joined with ``and`` at the top
+level; it holds vacuously where either value is missing); strings in single or double quotes; column names with
 dots, spaces or other characters in backticks. As in pandas, a comparison with a missing value is
 false (so ``not (x > 1)`` holds for missing ``x``).
 
@@ -49,6 +51,25 @@ class In:
 
 
 @dataclass(frozen=True)
+class Missing:
+    """``column is missing``."""
+
+    column: str
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A comparison between two numeric columns, ``left op right`` (e.g. ``dtime >= rtime``).
+
+    Used in rules: joined with ``and`` at the top level, it holds in every generated row.
+    """
+
+    left: str
+    op: str
+    right: str
+
+
+@dataclass(frozen=True)
 class Not:
     arg: Node
 
@@ -63,7 +84,8 @@ class Or:
     args: tuple
 
 
-Node = Union[Compare, In, Not, And, Or]  # noqa: UP007 - runtime alias
+Node = Union[Compare, In, Missing, Relation, Not, And, Or]  # noqa: UP007 - runtime alias
+ATOMS = (Compare, In, Missing, Relation)
 
 # ----------------------------------------------------------------------------- tokenizer
 _TOKEN = re.compile(
@@ -76,7 +98,7 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
-KEYWORDS = {"and", "or", "not", "in", "True", "False", "true", "false"}
+KEYWORDS = {"and", "or", "not", "in", "is", "missing", "implies", "True", "False", "true", "false"}
 
 
 @dataclass
@@ -146,10 +168,17 @@ class _Parser:
     def parse(self) -> Node:
         if self.peek().kind == "end":
             raise _error(self.text, 0, "the condition is empty")
-        node = self.or_()
+        node = self.implies()
         if self.peek().kind != "end":
             tok = self.peek()
             raise _error(self.text, tok.pos, f"expected 'and', 'or' or the end, found {tok.text!r}")
+        return node
+
+    def implies(self) -> Node:
+        node = self.or_()
+        if self.peek().kind == "implies":  # a implies b  ==  not a or b
+            self.take()
+            node = Or((Not(node), self.or_()))
         return node
 
     def or_(self) -> Node:
@@ -176,15 +205,24 @@ class _Parser:
         tok = self.peek()
         if tok.kind == "(":
             self.take()
-            node = self.or_()
+            node = self.implies()
             self.take(")", "')'")
             return node
         if tok.kind == "name":
             col = self.take().value
             nxt = self.peek()
+            if nxt.kind == "is":
+                self.take()
+                negate = self.peek().kind == "not"
+                if negate:
+                    self.take()
+                self.take("missing", "'missing' after 'is'")
+                return Not(Missing(col)) if negate else Missing(col)
             if nxt.kind in ("==", "!=", "<", "<=", ">", ">="):
                 op = self.take().kind
-                value = self.take("value", f"a value after '{op}'").value
+                if self.peek().kind == "name" and op in ("<", "<=", ">", ">="):
+                    return Relation(col, op, self.take().value)
+                value = self.take("value", f"a value or a column after '{op}'").value
                 node: Node = Compare(col, op, value)
                 if self.peek().kind in ("<", "<=", ">", ">="):  # chained: a < b < c is not allowed
                     raise _error(self.text, self.peek().pos, "chained comparisons are not supported; use 'and'")
@@ -256,7 +294,7 @@ def as_node(conditions: str | dict | Node) -> Node:
         return parse(conditions)
     if isinstance(conditions, dict):
         return from_mapping(conditions)
-    if isinstance(conditions, (Compare, In, Not, And, Or)):
+    if isinstance(conditions, (*ATOMS, Not, And, Or)):
         return conditions
     raise ConditionError(
         "Conditions must be a string such as 'age >= 65 and sex == \"F\"' or a mapping such as "
@@ -265,11 +303,32 @@ def as_node(conditions: str | dict | Node) -> Node:
 
 
 def columns_of(node: Node) -> list[str]:
-    if isinstance(node, (Compare, In)):
+    if isinstance(node, (Compare, In, Missing)):
         return [node.column]
+    if isinstance(node, Relation):
+        return [node.left, node.right]
     if isinstance(node, Not):
         return columns_of(node.arg)
     return list(dict.fromkeys(c for a in node.args for c in columns_of(a)))
+
+
+def check_relations(node: Node) -> None:
+    """Comparisons between columns may only be joined with 'and' at the top level."""
+    def inside(n: Node) -> bool:
+        if isinstance(n, Relation):
+            return True
+        if isinstance(n, Not):
+            return inside(n.arg)
+        if isinstance(n, (And, Or)):
+            return any(inside(a) for a in n.args)
+        return False
+
+    tops = node.args if isinstance(node, And) else (node,)
+    for top in tops:
+        if not isinstance(top, Relation) and inside(top):
+            raise ConditionError("Comparisons between columns (like 'dtime >= rtime') must be joined with "
+                                 "'and' at the top level of a condition or rule, not inside 'or', 'not' or "
+                                 "'implies'.")
 
 
 # ----------------------------------------------------------------------------- evaluation
@@ -283,6 +342,17 @@ def _same(series: pd.Series, value: Any) -> pd.Series:
 
 def mask(node: Node, frame: pd.DataFrame) -> np.ndarray:
     """Rows of ``frame`` that satisfy the condition (missing values make comparisons false)."""
+    if isinstance(node, Missing):
+        return frame[node.column].isna().to_numpy()
+    if isinstance(node, Relation):
+        a = pd.to_numeric(frame[node.left], errors="coerce")
+        b = pd.to_numeric(frame[node.right], errors="coerce")
+        held = {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[node.op].fillna(False)
+        return (held | a.isna() | b.isna()).to_numpy(bool)
+    if isinstance(node, Not) and isinstance(node.arg, Relation):  # flipped, as the samplers read it
+        r = node.arg
+        flipped = {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}[r.op]
+        return mask(Relation(r.left, flipped, r.right), frame)
     if isinstance(node, Compare):
         s = frame[node.column]
         if node.op in ("==", "!="):
@@ -348,13 +418,13 @@ INF = math.inf
 class Literal_:
     """An atom with its polarity, before it is turned into a constraint."""
 
-    atom: Compare | In
+    atom: Compare | In | Missing | Relation
     positive: bool = True
 
 
 def _nnf(node: Node, positive: bool = True) -> Node | Literal_:
     """Push negations down to the atoms (De Morgan)."""
-    if isinstance(node, (Compare, In)):
+    if isinstance(node, ATOMS):
         return Literal_(node, positive)
     if isinstance(node, Not):
         return _nnf(node.arg, not positive)
@@ -385,6 +455,7 @@ def _dnf(node) -> list[list[Literal_]]:
 @dataclass
 class Clause:
     constraints: dict[str, Constraint] = field(default_factory=dict)
+    relations: list[Relation] = field(default_factory=list)
 
 
 def clauses(node: Node, domains: dict[str, list | None]) -> list[Clause]:
@@ -398,6 +469,14 @@ def clauses(node: Node, domains: dict[str, list | None]) -> list[Clause]:
         clause = Clause()
         ok = True
         for lit in lits:
+            if isinstance(lit.atom, Relation):
+                r = lit.atom
+                op = r.op if lit.positive else {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}[r.op]
+                for name in (r.left, r.right):
+                    if domains[name] is not None:
+                        raise ConditionError(f"'{name}' is categorical: it cannot be compared with another column.")
+                clause.relations.append(Relation(r.left, op, r.right))
+                continue
             c = _constraint(lit, domains)
             prev = clause.constraints.get(lit.atom.column)
             clause.constraints[lit.atom.column] = c if prev is None else prev.intersect(c)
@@ -431,6 +510,12 @@ def _category_set(column: str, values, categories: list) -> frozenset:
 def _constraint(lit: Literal_, domains: dict[str, list | None]) -> Constraint:
     atom, pos = lit.atom, lit.positive
     categories = domains[atom.column]
+    if isinstance(atom, Missing):
+        if pos:
+            return Constraint(values=frozenset() if categories is not None else None,
+                              intervals=None if categories is not None else [], missing=True)
+        return Constraint(values=frozenset(categories) if categories is not None else None,
+                          intervals=None if categories is not None else [(-INF, INF, True, True)], missing=False)
     missing = not pos  # as in pandas, a negated comparison holds for a missing value
     if isinstance(atom, In):
         inside = pos != atom.negate
