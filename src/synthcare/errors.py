@@ -48,5 +48,10 @@ def collect(problems: list[str], error: type[SynthcareError], header: str) -> No
         raise error(header + bullet + bullet.join(problems))
 
 
+def validation_problems(exc, root: str) -> str:  # noqa: ANN001 - a pydantic ValidationError
+    """A pydantic validation error as one line: ``where: what; where: what``."""
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or root}: {e['msg']}" for e in exc.errors())
+
+
 class SynthcareWarning(UserWarning):
     """Something was done that the user should know about (a column left out, kept all-missing...)."""

@@ -13,7 +13,7 @@ from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from synthcare.errors import SchemaError
+from synthcare.errors import SchemaError, validation_problems
 
 Kind = Literal[
     "integer", "float", "categorical", "boolean", "datetime", "identifier", "direct_identifier", "text"
@@ -152,9 +152,7 @@ class Schema(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'schema'}: {e['msg']}" for e in exc.errors()
-            )
+            problems = validation_problems(exc, "schema")
             raise SchemaError(f"The schema is not valid: {problems}") from None
 
     @classmethod

@@ -71,7 +71,8 @@ def _bounds(relations: list[EncodedRelation], j: int, X: np.ndarray) -> tuple[np
     return lo, hi
 
 
-def _merge(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
+def merge_intervals(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Sorted, non-overlapping union of closed intervals."""
     out: list[list[float]] = []
     for lo, hi in sorted(intervals):
         if out and lo <= out[-1][1]:
@@ -136,7 +137,7 @@ def sample_conditioned(model, n: int, clauses: list[dict[int, EncodedConstraint]
                     if any(c is None for c in live):
                         region.append(([(-INF, INF)], True))
                     else:
-                        ivs = _merge([iv for c in live for iv in (c.intervals or [])])
+                        ivs = merge_intervals([iv for c in live for iv in (c.intervals or [])])
                         region.append((ivs, any(c.missing for c in live)))
                 values, mass = _continuous(model, j, meta, preds, (region, which, bounds), rng)
             for c, con in enumerate(cons):

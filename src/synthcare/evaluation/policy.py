@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from synthcare.errors import ParameterError
+from synthcare.errors import ParameterError, validation_problems
 from synthcare.evaluation.results import Check
 
 Better = Literal["higher", "lower"]
@@ -163,9 +163,7 @@ class Policy(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'policy'}: {e['msg']}" for e in exc.errors()
-            )
+            problems = validation_problems(exc, "policy")
             raise ParameterError(f"The policy is not valid: {problems}") from None
 
     @classmethod

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from synthcare.data.schema import ColumnSchema
-from synthcare.engines.cart_conditions import EncodedConstraint, EncodedRelation
+from synthcare.engines.cart_conditions import EncodedConstraint, EncodedRelation, merge_intervals
 from synthcare.sampling.conditions import (
     And,
     Clause,
@@ -156,23 +156,13 @@ def _encode_clause(clause: Clause, model) -> tuple[dict[int, EncodedConstraint] 
                 return None, f"'{name}' is never missing in the training data"
             shown = (f"{spec.minimum} to {spec.maximum}" if spec.minimum is not None else "its seen values")
             return None, f"'{name}' ranges over {shown} in the training data"
-        out[j] = EncodedConstraint(intervals=_merge_ivs(intervals), missing=missing)
+        out[j] = EncodedConstraint(intervals=merge_intervals(intervals), missing=missing)
     return out, ""
 
 
 def _date_only(spec: ColumnSchema) -> bool:
     fmt = spec.datetime_format or ""
     return bool(fmt) and not any(t in fmt for t in ("%H", "%M", "%S"))
-
-
-def _merge_ivs(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    out: list[list[float]] = []
-    for lo, hi in sorted(intervals):
-        if out and lo <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], hi)
-        else:
-            out.append([lo, hi])
-    return [(a, b) for a, b in out]
 
 
 def _with_rules(model, conditions):  # noqa: ANN001, ANN202
