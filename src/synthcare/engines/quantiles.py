@@ -31,33 +31,7 @@ def grouped(groups: np.ndarray, values: np.ndarray, n_groups: int, n_points: int
     index = np.clip(starts[:, None] + offset, 0, v.size - 1)
     out = v[index].astype(float)
     out[counts == 0] = np.nan
-    return _spread_lone_values(out, groups=g, values=v, counts=counts, n_points=n_points)
-
-
-def _spread_lone_values(grid: np.ndarray, *, groups: np.ndarray, values: np.ndarray, counts: np.ndarray,
-                        n_points: int) -> np.ndarray:
-    """In groups smaller than the grid a value fills several points and would be drawn as a spike,
-    replayed exactly. Where that value is held by a single row, spread its points evenly over the
-    value's cell (half-way to the neighbouring values) instead: a patient's unique value is then
-    never copied, while values shared by several rows (true spikes) stay exact."""
-    small = np.flatnonzero((counts > 0) & (counts < n_points))
-    if small.size == 0:
-        return grid
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    for gi in small:
-        leaf = values[starts[gi]: starts[gi] + counts[gi]]
-        distinct, n_rows = np.unique(leaf, return_counts=True)
-        row = grid[gi]
-        for k, (value, held) in enumerate(zip(distinct, n_rows)):
-            if held > 1:
-                continue
-            at = np.flatnonzero(row == value)
-            if at.size < 2:
-                continue
-            lo = value if k == 0 else (distinct[k - 1] + value) / 2
-            hi = value if k == len(distinct) - 1 else (value + distinct[k + 1]) / 2
-            row[at] = np.linspace(lo, hi, at.size + 2)[1:-1]
-    return grid
+    return out
 
 
 def draw(grids: np.ndarray, rng: np.random.Generator) -> np.ndarray:
