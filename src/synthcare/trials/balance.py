@@ -108,8 +108,8 @@ def smd(treated: np.ndarray, controls: np.ndarray, sd: np.ndarray,
     mean_c, _ = _weighted_mean_var(controls, w)
     diff = treated.mean(axis=0) - mean_c
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(sd > 0, diff / np.where(sd > 0, sd, 1.0), np.where(np.abs(diff) > 0, np.inf, 0.0))
-    return out
+        out = np.where(sd > 0, diff / np.where(sd > 0, sd, 1.0), np.where(np.abs(diff) > 1e-12, np.inf, 0.0))
+    return np.where(np.abs(out) < 1e-12, 0.0, out)  # rounding noise of equal means
 
 
 def by_covariate(values: np.ndarray, owners: list[str]) -> dict[str, float]:
