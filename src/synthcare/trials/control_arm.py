@@ -368,9 +368,11 @@ def build_control_arm(
         notes.append(msg)
         warnings.warn(msg, SynthcareWarning, stacklevel=2)
     if len(rows) > model.n_rows_ > 0:
-        notes.append(f"There are more synthetic controls ({len(rows):,}) than real patients the model learnt "
-                     f"from ({model.n_rows_:,}): the confidence interval treats synthetic controls as patients "
-                     "and is too narrow.")
+        msg = (f"There are more synthetic controls ({len(rows):,}) than real patients the model learnt from "
+               f"({model.n_rows_:,}): the confidence interval treats synthetic controls as patients and is too "
+               "narrow; prefer a smaller --ratio.")
+        notes.append(msg)
+        warnings.warn(msg, SynthcareWarning, stacklevel=2)
     if not rows:
         raise DataError("No synthetic control could be matched to any treated patient within the caliper. "
                         "Widen --caliper or check that the model describes a comparable population.")
