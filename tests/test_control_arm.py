@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from synthcare.cli import app
 from synthcare.engines.registry import get_engine
-from synthcare.errors import DataError, ParameterError, SynthcareWarning
+from synthcare.errors import DataError, NotFittedError, ParameterError, SynthcareWarning
 from synthcare.persistence import save_model
 from synthcare.sampling.conditions import ConditionError
 from synthcare.trials import build_control_arm, hazard_ratio
@@ -152,6 +152,47 @@ def test_bad_input_is_refused_with_a_clear_error(colon, drop, kwargs, error, mes
     frame = treated.drop(columns=[drop]) if drop else treated
     with pytest.raises(error, match=message):
         build_control_arm(model, frame, time="time", event="status", random_state=0, **kwargs)
+
+
+def _set(column, row, value):
+    def change(frame):
+        frame = frame.copy()
+        frame[column] = frame[column].astype(object)
+        frame.loc[row, column] = value
+        return frame
+    return change
+
+
+@pytest.mark.parametrize("change, kwargs, error, message", [
+    (None, {"time": "id"}, DataError, "does not synthesise the time column 'id'"),
+    (None, {"covariates": ["age", "time"]}, DataError, "time or event column"),
+    (_set("age", 3, "old"), {}, DataError, "'age' holds non-numeric values"),
+    (_set("time", 5, None), {}, DataError, "missing or negative 'time'"),
+    (_set("time", 5, -3), {}, DataError, "missing or negative 'time'"),
+    (_set("status", 0, 7), {}, DataError, "must hold 0/1, 1/2"),
+    (lambda t: t[["time", "status", "id"]], {}, DataError, "no baseline covariate is shared"),
+    (lambda t: t[t["age"] >= 75], {"criteria": "age <= 40", "max_rounds": 1}, DataError,
+     "No synthetic control could be matched"),
+    (None, {"caliper": -0.2}, ParameterError, "'caliper' parameter"),
+    (None, {"pool_factor": 1.5}, ParameterError, "'pool_factor' parameter"),
+    (None, {"random_state": -1}, ParameterError, "random_state"),
+])
+def test_every_validator_raises(colon, change, kwargs, error, message):
+    _, treated, model = colon
+    frame = change(treated) if change else treated
+    args = {"time": "time", "event": "status", "random_state": 0, **kwargs}
+    with pytest.raises(error, match=message):
+        build_control_arm(model, frame, **args)
+
+
+def test_unfitted_model_and_treated_outside_the_criteria(colon):
+    _, treated, model = colon
+    with pytest.raises(NotFittedError):
+        build_control_arm(get_engine("cart")(), treated, time="time", event="status")
+    with pytest.warns(SynthcareWarning, match="do not meet the criteria 'age >= 50'"):
+        result = build_control_arm(model, treated, time="time", event="status", criteria="age >= 50",
+                                   max_rounds=1, random_state=0)
+    assert (result.controls["age"] >= 50).all() and any("kept" in n for n in result.notes)
 
 
 def test_treated_missing_both_outcome_columns_lists_both_problems(colon):
