@@ -171,6 +171,7 @@ def _set(column, row, value):
     (_set("time", 5, -3), {}, DataError, "missing or negative 'time'"),
     (_set("status", 0, 7), {}, DataError, "must hold 0/1, 1/2"),
     (lambda t: t[["time", "status", "id"]], {}, DataError, "no baseline covariate is shared"),
+    (lambda t: pd.concat([t, t.head(3)]), {}, DataError, "repeated value.* identifier 'id'"),
     (lambda t: t[t["age"] >= 75], {"criteria": "age <= 40", "max_rounds": 1}, DataError,
      "No synthetic control could be matched"),
     (None, {"caliper": -0.2}, ParameterError, "'caliper' parameter"),

@@ -255,6 +255,22 @@ def select_covariates(model: BaseSynthesizer, treated: pd.DataFrame, *, time: st
     return chosen, numeric, categorical
 
 
+PATIENT_KEYS = ("id", "pid", "patient_id", "subject_id")
+
+
+def _check_one_row_per_patient(frame: pd.DataFrame, model: BaseSynthesizer) -> None:
+    """A treated table with a repeated patient identifier (several rows per patient) is refused."""
+    keys = [c for c in frame.columns if c.lower() in PATIENT_KEYS]
+    keys += [c.name for c in model.schema_.columns if "id" in c.roles and c.name in frame.columns]
+    for key in dict.fromkeys(keys):
+        repeated = frame[key][frame[key].duplicated() & frame[key].notna()]
+        if len(repeated):
+            raise DataError(
+                f"The treated table has {len(repeated)} repeated value(s) of the patient identifier '{key}' "
+                f"(e.g. {repeated.iloc[0]!r}): give one row per patient (for a table with one row per event "
+                "type, keep the rows of the endpoint you compare).")
+
+
 def _non_numeric(series: pd.Series) -> list[Any]:
     coerced = pd.to_numeric(series, errors="coerce")
     return series[coerced.isna() & series.notna()].tolist()
@@ -299,6 +315,7 @@ def build_control_arm(
     rng = check_random_state(random_state)
     seed = random_state if isinstance(random_state, int) else None
     frame = read_table(treated).reset_index(drop=True)
+    _check_one_row_per_patient(frame, model)
     chosen, numeric, categorical = select_covariates(model, frame, time=time, event=event, covariates=covariates)
     _outcomes(frame, time, event, "treated")  # fail early on missing outcomes
     notes: list[str] = []
@@ -352,13 +369,16 @@ def build_control_arm(
         pool = pd.concat([pool, _sample(model, grow, criteria, rng)], ignore_index=True)
         rounds += 1
 
+    if not rows:
+        raise DataError("No synthetic control could be matched to any treated patient within the caliper. "
+                        "Widen --caliper or check that the model describes a comparable population.")
     if short:
         unmatched = int((got == 0).sum())
         msg = (f"After {rounds} round(s) and a pool of {len(pool):,} rows, {short} of {len(frame)} treated "
                f"patients have fewer than {ratio} synthetic control(s) within the caliper "
-               f"({caliper} SD of the logit); {unmatched} have none and are left out of the comparison. "
-               "Those with fewer are kept, their controls weighted up. Widen --caliper, relax the criteria "
-               "or use a model of a more similar population.")
+               f"({caliper} SD of the logit); {unmatched} have none and are left out of the comparison"
+               + ("; those with some are kept, their controls weighted up" if ratio > 1 else "")
+               + ". Widen --caliper, relax the criteria or use a model of a more similar population.")
         notes.append(msg)
         warnings.warn(msg, SynthcareWarning, stacklevel=2)
     if max_after >= SMD_TARGET:
@@ -373,9 +393,6 @@ def build_control_arm(
                "narrow; prefer a smaller --ratio.")
         notes.append(msg)
         warnings.warn(msg, SynthcareWarning, stacklevel=2)
-    if not rows:
-        raise DataError("No synthetic control could be matched to any treated patient within the caliper. "
-                        "Widen --caliper or check that the model describes a comparable population.")
 
     before_terms = balance.smd(x_t, x_p, sd)
     treated_rows = np.flatnonzero(keep_t)
