@@ -33,6 +33,7 @@ _LAZY = {
     "register_engine": "synthcare.engines.registry",
     "load_model": "synthcare.persistence",
     "save_model": "synthcare.persistence",
+    "build_control_arm": "synthcare.trials.control_arm",
 }
 
 __all__ = [

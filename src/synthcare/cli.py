@@ -1,4 +1,4 @@
-"""The ``synthcare`` command line: schema, fit, sample, evaluate, demo.
+"""The ``synthcare`` command line: schema, fit, sample, evaluate, control-arm, demo.
 
 Errors raised on purpose (:class:`~synthcare.errors.SynthcareError`) are shown as one message
 without a traceback and exit with status 2; warnings are shown as they happen.
@@ -249,6 +249,54 @@ def evaluate(
     order = {"pass": 0, "n/a": 0, "warn": 1, "fail": 2}
     if fail_on != "never" and order[report.verdict] >= order[fail_on]:
         raise typer.Exit(code=1)
+
+
+@app.command("control-arm")
+def control_arm(
+    model_path: Path = typer.Option(..., "--model", help="Model folder fitted on real-world or historical controls."),
+    treated: Path = typer.Option(..., "--treated", help="Treated arm, one row per patient: .csv or .parquet."),
+    time_col: str = typer.Option(..., "--time", help="Survival time column (in the model and the treated table)."),
+    event: str = typer.Option(..., "--event", help="Event column (0/1, 1/2 or true/false)."),
+    out_dir: Path = typer.Option(..., "--out", help="Folder for the cohort, summary.json and report.html."),
+    covariates: str | None = typer.Option(
+        None, "--covariates", help="Comma-separated covariates to balance (default: the baseline columns the "
+        "model and the treated table share, without time, event, identifiers, dates and outcome-like or "
+        "constant columns)."),
+    criteria: str | None = typer.Option(
+        None, "--criteria", help="Inclusion criteria every synthetic control meets, e.g. 'age >= 18'."),
+    ratio: int = typer.Option(1, "--ratio", help="Synthetic controls per treated patient."),
+    caliper: float = typer.Option(0.2, "--caliper", help="Caliper in SD of the logit propensity (Austin 2011)."),
+    method: str = typer.Option("mahalanobis", "--method", help="Pick within the caliper: mahalanobis or propensity."),
+    reference: Path | None = typer.Option(
+        None, "--reference", help="A real control arm to report the hazard ratio against, beside the synthetic one."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed: the same seed gives the same cohort."),
+) -> None:
+    """Match synthetic controls to a treated arm and compare survival (HR, KM); writes DIR/summary.json."""
+    from synthcare.persistence import load_model
+    from synthcare.trials.control_arm import build_control_arm
+    from synthcare.trials.report import write_control_arm
+
+    with _friendly():
+        model = load_model(model_path)
+        names = None if covariates is None else [c.strip() for c in covariates.split(",") if c.strip()]
+        with console.status("building the synthetic control arm"):
+            result = build_control_arm(
+                model, treated, time=time_col, event=event, covariates=names, criteria=criteria, ratio=ratio,
+                caliper=caliper, method=method, reference=reference, random_state=seed)
+            paths = write_control_arm(result, model, out_dir)
+        s = result.summary()
+        table = Table("comparison", "n treated", "n controls", "hazard ratio (95% CI)", title="synthetic control arm")
+        table.add_row("vs synthetic controls", str(s["n_treated"]), str(s["n_controls"]),
+                      f"{s['hazard_ratio']:.3f} ({s['ci_low']:.3f}-{s['ci_high']:.3f})")
+        if "reference" in s:
+            r = s["reference"]
+            table.add_row("vs real reference", str(r["n_treated"]), str(r["n_controls"]),
+                          f"{r['hazard_ratio']:.3f} ({r['ci_low']:.3f}-{r['ci_high']:.3f})")
+        out.print(table)
+        colour = "green" if s["balanced"] else "red"
+        out.print(f"Largest |SMD| {s['smd_before']:.3f} before, [bold {colour}]{s['smd_after']:.3f}[/] after matching "
+                  f"(target < {s['smd_target']}). Cohort: {paths['cohort']} (card {paths['card'].name}); "
+                  f"summary: {paths['summary']}; report: {paths['report']}")
 
 
 @app.command()
