@@ -323,7 +323,7 @@ def build_control_arm(
         from synthcare.sampling.conditional import _checked_view, compile_condition
         from synthcare.sampling.conditions import mask
 
-        node, specs, _ = compile_condition(model, criteria)  # a criterion the model cannot honour fails here
+        node, specs, *_ = compile_condition(model, criteria)  # a criterion the model cannot honour fails here
         outside = 0
         if set(specs) <= set(frame.columns):
             try:
