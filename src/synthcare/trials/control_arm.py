@@ -328,8 +328,8 @@ def build_control_arm(
         if set(specs) <= set(frame.columns):
             try:
                 outside = int((~mask(node, _checked_view(frame, specs))).sum())
-            except (TypeError, ValueError):
-                outside = 0
+            except (TypeError, ValueError) as exc:  # treated values of another type than the model's
+                notes.append(f"The treated patients could not be checked against the criteria: {exc}")
         if outside:
             msg = (f"{outside} of {len(frame)} treated patients do not meet the criteria '{criteria}'; "
                    "they were kept (the criteria only restrict the synthetic pool).")
