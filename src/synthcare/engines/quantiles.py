@@ -34,6 +34,31 @@ def grouped(groups: np.ndarray, values: np.ndarray, n_groups: int, n_points: int
     return out
 
 
+def spread(groups: np.ndarray, values: np.ndarray, n_groups: int, n_points: int) -> np.ndarray:
+    """Quantile grid (``n_groups`` x ``n_points``) of ``values`` within each group id.
+
+    Point ``i`` interpolates the group's sorted values at rank ``(i + 0.5) / n_points`` of the
+    way from the smallest to the largest, so a
+    group with fewer values than points gets points *between* its values rather than repeats
+    of them: two points are equal only where the data hold a tie (a spike), never merely
+    because the group is small. Groups without values get a row of ``NaN``.
+    """
+    if values.size == 0:
+        return np.full((n_groups, n_points), np.nan)
+    order = np.lexsort((values, groups))
+    g, v = groups[order], values[order].astype(float)
+    counts = np.bincount(g, minlength=n_groups)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    rank = positions(n_points)[None, :] * np.maximum(counts - 1, 0)[:, None]
+    low = np.floor(rank).astype(np.int64)
+    frac = rank - low
+    at = np.clip(starts[:, None] + low, 0, v.size - 1)
+    nxt = np.clip(np.minimum(at + 1, starts[:, None] + np.maximum(counts - 1, 0)[:, None]), 0, v.size - 1)
+    out = v[at] + frac * (v[nxt] - v[at])
+    out[counts == 0] = np.nan
+    return out
+
+
 def draw(grids: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """One value per row of ``grids``, each grid point carrying an equal share of the mass.
 
