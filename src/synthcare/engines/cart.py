@@ -181,7 +181,7 @@ class CARTSynthesizer(BaseSynthesizer):
         def draw(part, leaf):  # noqa: ANN001, ANN202
             if field == "probs":
                 return quantiles.draw_classes(part["probs"][leaf], rng)
-            return quantiles.draw(part["grid"][leaf], rng)
+            return quantiles.draw(part["grid"], rng, leaf)
 
         if key in self.parts_:  # a marginal: one leaf
             return draw(self.parts_[key], np.zeros(X.shape[0], dtype=np.int64))

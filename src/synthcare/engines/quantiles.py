@@ -59,16 +59,19 @@ def spread(groups: np.ndarray, values: np.ndarray, n_groups: int, n_points: int)
     return out
 
 
-def draw(grids: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One value per row of ``grids``, each grid point carrying an equal share of the mass.
+def draw(grids: np.ndarray, rng: np.random.Generator, rows: np.ndarray | None = None) -> np.ndarray:
+    """One value per row of ``grids`` (or, given ``rows``, per entry of ``rows``, each naming
+    the row of ``grids`` to draw from), each grid point carrying an equal share of the mass.
 
     A point is picked at random. A point equal to a neighbour is part of a spike (zero nodes,
     day 0) and is drawn exactly, so spikes keep their share. Any other point is spread
     uniformly over its cell, half-way to each neighbour, which smooths continuous stretches so
     values are not repeated from the source.
     """
-    n, k = grids.shape
-    rows = np.arange(n)
+    k = grids.shape[1]
+    if rows is None:
+        rows = np.arange(grids.shape[0])
+    n = rows.shape[0]
     pick = rng.integers(0, k, size=n)
     centre = grids[rows, pick]
     prev = grids[rows, np.maximum(pick - 1, 0)]
