@@ -24,7 +24,7 @@ from synthcare.errors import ParameterError
 
 #: Quantile grid points stand for at least this many training rows each (and at most
 #: MAX_POINTS are stored per leaf): a finer grid than that would replay single rows.
-ROWS_PER_POINT = 16
+ROWS_PER_POINT = 8
 MAX_POINTS = 256
 
 
@@ -53,7 +53,7 @@ class CARTSynthesizer(BaseSynthesizer):
     """
 
     engine_name = "cart"
-    _constraints = {"n_quantiles": (int, 2, 1024), "prune": ((True, False),)}
+    _constraints = {"n_quantiles": (int, 2, 1024)}
 
     def __init__(
         self,
@@ -72,6 +72,10 @@ class CARTSynthesizer(BaseSynthesizer):
 
     def _validate_params(self) -> None:
         super()._validate_params()
+        if not isinstance(self.prune, bool):
+            raise ParameterError(
+                f"The 'prune' parameter of CARTSynthesizer must be a bool. Got {self.prune!r} instead."
+            )
         for name, top in (("min_samples_leaf", None), ("n_trees", 100)):
             value = getattr(self, name)
             bad = isinstance(value, bool) or not isinstance(value, int) or value < 1
