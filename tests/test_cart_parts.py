@@ -72,3 +72,13 @@ def test_cart_draws_values_between_training_values_not_the_values_themselves():
     for column in ("mean area", "worst perimeter"):
         copied = out[column].isin(set(frame[column])).mean()
         assert copied < 0.3, (column, copied)
+
+
+def test_prune_never_collapses_kept_nodes():
+    arrays = _stump_tree()
+    n = arrays["left"].shape[0]
+    keep = np.zeros(n, dtype=bool)
+    keep[0] = True
+    pruned = trees.prune(arrays, np.zeros(n), keep=keep)
+    assert pruned["left"][0] != -1  # the root split stays, its children's subtrees go
+    assert np.sum(pruned["left"] == -1) == 2

@@ -26,6 +26,10 @@ from synthcare.errors import ParameterError
 #: MAX_POINTS are stored per leaf): a finer grid than that would replay single rows.
 ROWS_PER_POINT = 8
 MAX_POINTS = 256
+#: A split that leaves at least this share of a tree's rows on each side is never pruned:
+#: it cannot single out a few rows, and on small tables it carries the main dependencies
+#: (lung: outcome on survival time), which the noisy out-of-bag loss would otherwise drop.
+KEEP_SHARE = 0.2
 
 
 class CARTSynthesizer(BaseSynthesizer):
@@ -45,9 +49,10 @@ class CARTSynthesizer(BaseSynthesizer):
         fewer above, down to 1 from 500,000 rows, where one tree already sees enough data.
     prune : bool
         With bagged trees, cut back every split that does not predict the rows left out of the
-        tree's bootstrap sample better than its parent does (reduced-error pruning). Splits
-        that only fit single training rows go, so synthetic rows stop retracing them: they sit
-        no nearer to the training rows than new real rows do. Default True.
+        tree's bootstrap sample better than its parent does (reduced-error pruning), except
+        splits that leave a fifth of the rows or more on each side. Splits that only fit a
+        few training rows go, so synthetic rows stop retracing them: they sit about as near
+        to the training rows as new real rows do. Default True.
     random_state : int, Generator or None
         Seeds the tree fitting.
     """
@@ -170,7 +175,10 @@ class CARTSynthesizer(BaseSynthesizer):
                 held_out[rows] = False
                 if held_out.any():
                     loss = _held_out_loss(model, X[held_out], y[held_out])
-                    arrays = trees.prune(arrays, loss)
+                    sizes = model.tree_.n_node_samples
+                    left, right = arrays["left"], arrays["right"]
+                    smaller = np.where(left >= 0, np.minimum(sizes[left], sizes[right]), 0)
+                    arrays = trees.prune(arrays, loss, keep=smaller >= KEEP_SHARE * len(y))
                     arrays.pop("kept")
             leaf_nodes = trees.leaves(arrays)
             node_to_leaf = np.full(arrays["left"].shape[0], -1, dtype=np.int32)

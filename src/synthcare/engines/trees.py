@@ -63,12 +63,15 @@ def check(arrays: dict[str, np.ndarray], n_features: int) -> None:
         raise ValueError("tree feature index out of range")
 
 
-def prune(arrays: dict[str, np.ndarray], leaf_loss: np.ndarray) -> dict[str, np.ndarray]:
+def prune(
+    arrays: dict[str, np.ndarray], leaf_loss: np.ndarray, keep: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
     """Collapse every subtree that does not beat its root as a leaf on held-out rows.
 
     ``leaf_loss[i]`` is the loss on rows the tree did not learn from when node ``i`` predicts
     for all of them (reduced-error pruning). Works bottom-up, so a node is judged against its
-    already pruned children; a tie collapses (the simpler tree wins). Returns compacted arrays
+    already pruned children; a tie collapses (the simpler tree wins). Nodes flagged in ``keep``
+    are never collapsed (their subtrees still may be). Returns compacted arrays
     and, under ``"kept"``, the old id of every new node.
     """
     left, right = arrays["left"], arrays["right"]
@@ -79,7 +82,7 @@ def prune(arrays: dict[str, np.ndarray], leaf_loss: np.ndarray) -> dict[str, np.
         if left[node] == -1:
             continue
         below = best[left[node]] + best[right[node]]
-        if leaf_loss[node] <= below:
+        if leaf_loss[node] <= below and (keep is None or not keep[node]):
             cut[node] = True
         else:
             best[node] = below
