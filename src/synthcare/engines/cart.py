@@ -4,6 +4,8 @@ Columns are learnt one after the other: the first from its marginal, each next o
 decision tree on all columns before it. Sampling walks the same order, drawing each value from
 the leaf its synthetic predecessors fall into: class frequencies for discrete columns, a
 quantile grid (interpolated, so values are smoothed rather than copied) for continuous ones.
+Each bagged tree is pruned on the rows its bootstrap sample left out, so that leaves hold
+what generalises rather than what singles out a few training rows.
 A continuous column with missing values gets a tree for "is missing" first, so missingness
 follows the other columns, and later columns see it.
 """
@@ -19,6 +21,15 @@ from synthcare.columns.base import Encoded
 from synthcare.engines import quantiles, trees
 from synthcare.engines.base import BaseSynthesizer, Progress
 from synthcare.errors import ParameterError
+
+#: Quantile grid points stand for at least this many training rows each (and at most
+#: MAX_POINTS are stored per leaf): a finer grid than that would replay single rows.
+ROWS_PER_POINT = 8
+MAX_POINTS = 256
+#: A split that leaves at least this share of a tree's rows on each side is never pruned:
+#: it cannot single out a few rows, and on small tables it carries the main dependencies
+#: (lung: outcome on survival time), which the noisy out-of-bag loss would otherwise drop.
+KEEP_SHARE = 0.2
 
 
 class CARTSynthesizer(BaseSynthesizer):
@@ -36,6 +47,12 @@ class CARTSynthesizer(BaseSynthesizer):
         synthetic row draws from one of them at random (a bagged conditional distribution,
         smoother and harder to tell from real data). ``"auto"`` uses 10 up to 50,000 rows and
         fewer above, down to 1 from 500,000 rows, where one tree already sees enough data.
+    prune : bool
+        With bagged trees, cut back every split that does not predict the rows left out of the
+        tree's bootstrap sample better than its parent does (reduced-error pruning), except
+        splits that leave a fifth of the rows or more on each side. Splits that only fit a
+        few training rows go, so synthetic rows stop retracing them: they sit about as near
+        to the training rows as new real rows do. Default True.
     random_state : int, Generator or None
         Seeds the tree fitting.
     """
@@ -49,15 +66,21 @@ class CARTSynthesizer(BaseSynthesizer):
         min_samples_leaf: int | str = "auto",
         n_quantiles: int = 16,
         n_trees: int | str = "auto",
+        prune: bool = True,
         random_state: Any = None,
     ) -> None:
         self.min_samples_leaf = min_samples_leaf
         self.n_trees = n_trees
+        self.prune = prune
         self.n_quantiles = n_quantiles
         self.random_state = random_state
 
     def _validate_params(self) -> None:
         super()._validate_params()
+        if not isinstance(self.prune, bool):
+            raise ParameterError(
+                f"The 'prune' parameter of CARTSynthesizer must be a bool. Got {self.prune!r} instead."
+            )
         for name, top in (("min_samples_leaf", None), ("n_trees", 100)):
             value = getattr(self, name)
             bad = isinstance(value, bool) or not isinstance(value, int) or value < 1
@@ -123,13 +146,19 @@ class CARTSynthesizer(BaseSynthesizer):
     def _fit_continuous(self, key: str, X: np.ndarray, y: np.ndarray, leaf: int, rng) -> None:
         q = self.n_quantiles
         if X.shape[1] == 0 or len(y) < 2 * leaf:
-            grid = quantiles.grouped(np.zeros(len(y), dtype=np.int64), y, 1, max(q, 256))
+            grid = quantiles.spread(np.zeros(len(y), dtype=np.int64), y, 1, _points(len(y), q))
             self.parts_[key] = {"grid": grid}
             return
+        from scipy.stats import rankdata
         from sklearn.tree import DecisionTreeRegressor
 
-        for t, (model, rows_leaf, n_leaves) in enumerate(self._grow(DecisionTreeRegressor, X, y, leaf, rng)):
-            self.parts_[f"{key}.{t}"] = {**model, "grid": quantiles.grouped(rows_leaf, y, n_leaves, q)}
+        # splits on the rank scale: a few huge values neither rule the splits nor the pruning
+        target = rankdata(y) / len(y)
+        grown = self._grow(DecisionTreeRegressor, X, target, leaf, rng)
+        for t, (model, rows_leaf, n_leaves) in enumerate(grown):
+            # a big leaf gets a finer grid, but every point stands for ROWS_PER_POINT rows or more
+            points = _points(int(np.bincount(rows_leaf).max()), q)
+            self.parts_[f"{key}.{t}"] = {**model, "grid": quantiles.spread(rows_leaf, y, n_leaves, points)}
 
     def _grow(self, estimator, X: np.ndarray, y: np.ndarray, leaf: int, rng):  # noqa: ANN001, ANN202
         """Fit ``n_trees`` trees (each on a bootstrap sample when there are several).
@@ -141,26 +170,40 @@ class CARTSynthesizer(BaseSynthesizer):
             rows = rng.integers(0, len(y), size=len(y)) if self.n_trees_ > 1 else slice(None)
             model = estimator(min_samples_leaf=leaf, random_state=child_seed(rng)).fit(X[rows], y[rows])
             arrays = trees.from_sklearn(model)
+            if self.n_trees_ > 1 and self.prune:
+                held_out = np.ones(len(y), dtype=bool)
+                held_out[rows] = False
+                if held_out.any():
+                    loss = _held_out_loss(model, X[held_out], y[held_out])
+                    sizes = model.tree_.n_node_samples
+                    left, right = arrays["left"], arrays["right"]
+                    smaller = np.where(left >= 0, np.minimum(sizes[left], sizes[right]), 0)
+                    arrays = trees.prune(arrays, loss, keep=smaller >= KEEP_SHARE * len(y))
+                    arrays.pop("kept")
             leaf_nodes = trees.leaves(arrays)
             node_to_leaf = np.full(arrays["left"].shape[0], -1, dtype=np.int32)
             node_to_leaf[leaf_nodes] = np.arange(leaf_nodes.size)
-            rows_leaf = node_to_leaf[model.apply(X)].astype(np.int64)
+            rows_leaf = node_to_leaf[trees.apply(arrays, X)].astype(np.int64)
             yield {**arrays, "node_to_leaf": node_to_leaf}, rows_leaf, leaf_nodes.size
 
     # ------------------------------------------------------------------ sampling
-    def _payload(self, key: str, field: str, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Per row of ``X``: the ``field`` row of the leaf it falls into, in a tree drawn at random."""
+    def _draw(self, key: str, field: str, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """One value per row of ``X``, from the leaf it falls into in a tree drawn at random:
+        a class from the leaf's ``"probs"``, or a value from its quantile ``"grid"``."""
+        def draw(part, leaf):  # noqa: ANN001, ANN202
+            if field == "probs":
+                return quantiles.draw_classes(part["probs"][leaf], rng)
+            return quantiles.draw(part["grid"], rng, leaf)
+
         if key in self.parts_:  # a marginal: one leaf
-            table = self.parts_[key][field]
-            return np.broadcast_to(table[0], (X.shape[0], table.shape[1]))
+            return draw(self.parts_[key], np.zeros(X.shape[0], dtype=np.int64))
         n_trees = sum(1 for name in self.parts_ if name.rsplit(".", 1)[0] == key)
         which = rng.integers(0, n_trees, size=X.shape[0]) if n_trees > 1 else np.zeros(X.shape[0], int)
-        first = self.parts_[f"{key}.0"][field]
-        out = np.empty((X.shape[0], first.shape[1]))
+        out = np.empty(X.shape[0])
         for t in range(n_trees):
             part = self.parts_[f"{key}.{t}"]
             rows = np.flatnonzero(which == t)
-            out[rows] = part[field][part["node_to_leaf"][trees.apply(part, X[rows])]]
+            out[rows] = draw(part, part["node_to_leaf"][trees.apply(part, X[rows])])
         return out
 
     def _sample_encoded(self, n: int, rng: np.random.Generator) -> list[Encoded]:
@@ -169,16 +212,16 @@ class CARTSynthesizer(BaseSynthesizer):
         for j, meta in enumerate(self.columns_):
             preds = X[:, :j]
             if meta["kind"] == "discrete":
-                values = quantiles.draw_classes(self._payload(f"c{j}", "probs", preds, rng), rng)
+                values = self._draw(f"c{j}", "probs", preds, rng).astype(np.int64)
                 X[:, j] = values
                 out.append(Encoded(meta["name"], "discrete", values.astype(np.int64), meta["n_classes"]))
                 continue
             values = np.full(n, np.nan)
             missing = np.zeros(n, dtype=bool)
             if self._has(f"c{j}m"):
-                missing = quantiles.draw_classes(self._payload(f"c{j}m", "probs", preds, rng), rng) == 1
+                missing = self._draw(f"c{j}m", "probs", preds, rng) == 1
             if self._has(f"c{j}") and (~missing).any():
-                drawn = quantiles.draw(self._payload(f"c{j}", "grid", preds[~missing], rng), rng)
+                drawn = self._draw(f"c{j}", "grid", preds[~missing], rng)
                 if meta.get("anchor") is not None:
                     drawn = X[~missing, meta["anchor"]] + meta["sign"] * drawn
                 values[~missing] = _clip(drawn, meta)
@@ -250,6 +293,31 @@ def _find_anchor(X: np.ndarray, columns: list[Encoded], j: int) -> tuple[int, in
             if spread < best_spread:
                 best, best_spread = (i, sign), spread
     return best
+
+
+def _points(rows: int, least: int) -> int:
+    """Grid points for a leaf of ``rows`` rows: ``least`` or more, each for ROWS_PER_POINT rows."""
+    return int(min(MAX_POINTS, max(least, rows // ROWS_PER_POINT)))
+
+
+def _held_out_loss(model, X: np.ndarray, y: np.ndarray) -> np.ndarray:  # noqa: ANN001
+    """Per node of a fitted sklearn tree: the squared error on rows ``X, y`` (those that reach
+    the node) of the node's own prediction (the mean, or the class shares as a Brier score)."""
+    path = model.decision_path(X).tocsc().astype(float)
+    count = np.asarray(path.sum(axis=0)).ravel()
+    value = model.tree_.value[:, 0, :]
+    if hasattr(model, "classes_"):
+        share = value / np.maximum(value.sum(axis=1, keepdims=True), 1e-12)
+        onehot = np.zeros((len(y), share.shape[1]))
+        code = np.minimum(np.searchsorted(model.classes_, y), share.shape[1] - 1)
+        seen = model.classes_[code] == y  # a class the tree never saw scores as all-wrong
+        onehot[np.flatnonzero(seen), code[seen]] = 1.0
+        hits = np.asarray(path.T @ onehot)
+        return count * (share**2).sum(axis=1) - 2 * (hits * share).sum(axis=1) + count
+    mean = value[:, 0]
+    s1 = path.T @ y
+    s2 = path.T @ (y * y)
+    return s2 - 2 * mean * s1 + count * mean**2
 
 
 def _finite(value: float) -> float | None:

@@ -34,16 +34,44 @@ def grouped(groups: np.ndarray, values: np.ndarray, n_groups: int, n_points: int
     return out
 
 
-def draw(grids: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One value per row of ``grids``, each grid point carrying an equal share of the mass.
+def spread(groups: np.ndarray, values: np.ndarray, n_groups: int, n_points: int) -> np.ndarray:
+    """Quantile grid (``n_groups`` x ``n_points``) of ``values`` within each group id.
+
+    Point ``i`` interpolates the group's sorted values at rank ``(i + 0.5) / n_points`` of the
+    way from the smallest to the largest, so a
+    group with fewer values than points gets points *between* its values rather than repeats
+    of them: two points are equal only where the data hold a tie (a spike), never merely
+    because the group is small. Groups without values get a row of ``NaN``.
+    """
+    if values.size == 0:
+        return np.full((n_groups, n_points), np.nan)
+    order = np.lexsort((values, groups))
+    g, v = groups[order], values[order].astype(float)
+    counts = np.bincount(g, minlength=n_groups)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    rank = positions(n_points)[None, :] * np.maximum(counts - 1, 0)[:, None]
+    low = np.floor(rank).astype(np.int64)
+    frac = rank - low
+    at = np.clip(starts[:, None] + low, 0, v.size - 1)
+    nxt = np.clip(np.minimum(at + 1, starts[:, None] + np.maximum(counts - 1, 0)[:, None]), 0, v.size - 1)
+    out = v[at] + frac * (v[nxt] - v[at])
+    out[counts == 0] = np.nan
+    return out
+
+
+def draw(grids: np.ndarray, rng: np.random.Generator, rows: np.ndarray | None = None) -> np.ndarray:
+    """One value per row of ``grids`` (or, given ``rows``, per entry of ``rows``, each naming
+    the row of ``grids`` to draw from), each grid point carrying an equal share of the mass.
 
     A point is picked at random. A point equal to a neighbour is part of a spike (zero nodes,
     day 0) and is drawn exactly, so spikes keep their share. Any other point is spread
     uniformly over its cell, half-way to each neighbour, which smooths continuous stretches so
     values are not repeated from the source.
     """
-    n, k = grids.shape
-    rows = np.arange(n)
+    k = grids.shape[1]
+    if rows is None:
+        rows = np.arange(grids.shape[0])
+    n = rows.shape[0]
     pick = rng.integers(0, k, size=n)
     centre = grids[rows, pick]
     prev = grids[rows, np.maximum(pick - 1, 0)]

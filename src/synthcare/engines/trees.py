@@ -61,3 +61,52 @@ def check(arrays: dict[str, np.ndarray], n_features: int) -> None:
     feats = arrays["feature"][internal]
     if feats.size and (feats.min() < 0 or feats.max() >= n_features):
         raise ValueError("tree feature index out of range")
+
+
+def prune(
+    arrays: dict[str, np.ndarray], leaf_loss: np.ndarray, keep: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """Collapse every subtree that does not beat its root as a leaf on held-out rows.
+
+    ``leaf_loss[i]`` is the loss on rows the tree did not learn from when node ``i`` predicts
+    for all of them (reduced-error pruning). Works bottom-up, so a node is judged against its
+    already pruned children; a tie collapses (the simpler tree wins). Nodes flagged in ``keep``
+    are never collapsed (their subtrees still may be). Returns compacted arrays
+    and, under ``"kept"``, the old id of every new node.
+    """
+    left, right = arrays["left"], arrays["right"]
+    n = left.shape[0]
+    best = leaf_loss.astype(float).copy()
+    cut = np.zeros(n, dtype=bool)
+    for node in range(n - 1, -1, -1):  # children always come after their parent
+        if left[node] == -1:
+            continue
+        below = best[left[node]] + best[right[node]]
+        if leaf_loss[node] <= below and (keep is None or not keep[node]):
+            cut[node] = True
+        else:
+            best[node] = below
+    return _compact(arrays, cut)
+
+
+def _compact(arrays: dict[str, np.ndarray], cut: np.ndarray) -> dict[str, np.ndarray]:
+    """The tree with the subtrees below ``cut`` nodes dropped, nodes renumbered in pre-order."""
+    left, right = arrays["left"], arrays["right"]
+    kept: list[int] = []
+    stack = [0]
+    while stack:
+        node = stack.pop()
+        kept.append(node)
+        if left[node] != -1 and not cut[node]:
+            stack.extend((right[node], left[node]))
+    old = np.asarray(kept, dtype=np.int64)
+    new_id = np.full(left.shape[0], -1, dtype=np.int32)
+    new_id[old] = np.arange(old.size)
+    is_leaf = (left[old] == -1) | cut[old]
+    out = {field: arrays[field][old].copy() for field in _FIELDS}
+    out["left"] = np.where(is_leaf, -1, new_id[np.maximum(left[old], 0)]).astype(np.int32)
+    out["right"] = np.where(is_leaf, -1, new_id[np.maximum(right[old], 0)]).astype(np.int32)
+    out["feature"][is_leaf] = -2
+    out["threshold"][is_leaf] = -2.0
+    out["kept"] = old
+    return out
