@@ -206,6 +206,21 @@ class CARTSynthesizer(BaseSynthesizer):
             out[rows] = draw(part, part["node_to_leaf"][trees.apply(part, X[rows])])
         return out
 
+    def _leaf_rows(self, key: str, field: str, X: np.ndarray, rng: np.random.Generator
+                   ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """For conditional sampling: per tree drawn at random, the rows of ``X`` it serves, its
+        ``field`` table (class probabilities or quantile grids) and each row's leaf."""
+        if key in self.parts_:  # a marginal: one leaf
+            return [(np.arange(X.shape[0]), self.parts_[key][field], np.zeros(X.shape[0], dtype=np.int64))]
+        n_trees = sum(1 for name in self.parts_ if name.rsplit(".", 1)[0] == key)
+        which = rng.integers(0, n_trees, size=X.shape[0]) if n_trees > 1 else np.zeros(X.shape[0], int)
+        out = []
+        for t in range(n_trees):
+            part = self.parts_[f"{key}.{t}"]
+            rows = np.flatnonzero(which == t)
+            out.append((rows, part[field], part["node_to_leaf"][trees.apply(part, X[rows])]))
+        return out
+
     def _sample_encoded(self, n: int, rng: np.random.Generator) -> list[Encoded]:
         X = np.empty((n, len(self.columns_)))
         out: list[Encoded] = []

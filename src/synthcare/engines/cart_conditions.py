@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from synthcare.columns.base import Encoded
-from synthcare.engines import quantiles, truncated
+from synthcare.engines import truncated
 
 INF = np.inf
 
@@ -112,13 +112,13 @@ def sample_conditioned(model, n: int, clauses: list[dict[int, EncodedConstraint]
         if all(c is None for c in cons):
             mass = None
             if discrete:
-                values = quantiles.draw_classes(model._payload(f"c{j}", "probs", preds, rng), rng)
+                values = model._draw(f"c{j}", "probs", preds, rng).astype(np.int64)
             else:
                 values = _continuous(model, j, meta, preds, None, rng)[0]
         else:
             pats, which = _patterns(alive)
             if discrete:
-                probs = model._payload(f"c{j}", "probs", preds, rng)
+                probs = _probs(model, f"c{j}", preds, rng)
                 allowed = np.zeros((len(pats), probs.shape[1]), dtype=bool)
                 for p, pat in enumerate(pats):
                     for c in np.flatnonzero(pat):
@@ -156,6 +156,15 @@ def sample_conditioned(model, n: int, clauses: list[dict[int, EncodedConstraint]
     return out, weights
 
 
+def _probs(model, key: str, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:  # noqa: ANN001
+    """Per row of ``X``: the class probabilities of its leaf in a tree drawn at random."""
+    groups = model._leaf_rows(key, "probs", X, rng)
+    out = np.empty((X.shape[0], groups[0][1].shape[1]))
+    for rows, table, leaf in groups:
+        out[rows] = table[leaf]
+    return out
+
+
 def _continuous(model, j: int, meta: dict, preds: np.ndarray, region, rng: np.random.Generator):  # noqa: ANN001
     """Values of continuous column ``j`` (NaN = missing) and the allowed mass per row."""
     from synthcare.engines.cart import _clip
@@ -163,13 +172,13 @@ def _continuous(model, j: int, meta: dict, preds: np.ndarray, region, rng: np.ra
     n = preds.shape[0]
     p_miss = np.zeros(n)
     if model._has(f"c{j}m"):
-        p_miss = model._payload(f"c{j}m", "probs", preds, rng)[:, 1]
+        p_miss = _probs(model, f"c{j}m", preds, rng)[:, 1]
     has_values = model._has(f"c{j}")
     if region is None:
         missing = rng.random(n) < p_miss
         values = np.full(n, np.nan)
         if has_values and (~missing).any():
-            drawn = quantiles.draw(model._payload(f"c{j}", "grid", preds[~missing], rng), rng)
+            drawn = model._draw(f"c{j}", "grid", preds[~missing], rng)
             if meta.get("anchor") is not None:
                 drawn = preds[~missing, meta["anchor"]] + meta["sign"] * drawn
             values[~missing] = _clip(drawn, meta)
@@ -188,12 +197,14 @@ def _continuous(model, j: int, meta: dict, preds: np.ndarray, region, rng: np.ra
     value_mass = np.zeros(n)
     drawn = np.full(n, np.nan)
     if has_values:
-        grids = model._payload(f"c{j}", "grid", preds, rng)
         if meta.get("anchor") is not None:  # the model draws the gap to an earlier column
             a = preds[:, meta["anchor"]][:, None]
             lo, hi = (lo - a, hi - a) if meta["sign"] > 0 else (a - hi, a - lo)
         lo, hi = np.where(np.isnan(lo), INF, lo), np.where(np.isnan(hi), -INF, hi)  # switched off
-        gaps, value_mass = truncated.grid_values(grids, lo, hi, rng)
+        gaps = np.full(n, np.nan)
+        for rows, grids, leaf in model._leaf_rows(f"c{j}", "grid", preds, rng):  # grids differ by tree
+            if rows.size:
+                gaps[rows], value_mass[rows] = truncated.grid_values(grids[leaf], lo[rows], hi[rows], rng)
         if meta.get("anchor") is not None:
             gaps = preds[:, meta["anchor"]] + meta["sign"] * gaps
         drawn = _clip(gaps, meta)
