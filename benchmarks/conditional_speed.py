@@ -268,8 +268,12 @@ def report(results: list[dict], tools: list[str], train: pd.DataFrame, args: arg
     by = {(r["tool"], r["case"]): r for r in results}
     fits = {r["tool"]: r for r in results if r["case"] == "fit"}
     epochs = fits.get("sdv_ctgan", {}).get("ctgan_epochs")
-    ctgan = (f"CTGAN with SDV's defaults, `epochs={epochs}`" if epochs == CTGAN_EPOCHS
-             else f"CTGAN: SDV defaults except `epochs={epochs}`") if epochs else "CTGAN not run"
+    if not epochs:
+        ctgan = "CTGAN not run"
+    elif epochs == CTGAN_EPOCHS:
+        ctgan = f"CTGAN with SDV's defaults, `epochs={epochs}`"
+    else:
+        ctgan = f"CTGAN: SDV defaults except `epochs={epochs}` instead of {CTGAN_EPOCHS}, to fit in the time"
     rows = []
     for tool in tools:
         base = by.get((tool, "unconditional"), {})
@@ -326,6 +330,23 @@ def report(results: list[dict], tools: list[str], train: pd.DataFrame, args: arg
         *table(["case", "condition", "what", "train share", "train rows", *[f"{t} share" for t in tools]],
                case_rows),
         "## Fits",
+        "",
+        "## Notes",
+        "",
+        "- SDV 2.0's `CTGANSynthesizer._sample` raises `NotImplementedError` when given conditions, so for "
+        "CTGAN `sample_from_conditions` samples unconditionally and keeps matching rows (rejection, at most "
+        "`max_tries_per_batch=100` tries per batch); GaussianCopula conditions its copula on the transformed "
+        "values. `sample_remaining_columns` runs the same `_sample_with_conditions` as `sample_from_conditions` "
+        "(with one row of known values per row asked), so it was not timed separately.",
+        "- SDV raises `ValueError: Unable to sample any rows for the given conditions` when a batch ends with "
+        "no rows and warns `Only able to sample N rows` when it ends short; either would appear in *notes* "
+        "(a failure is a row, not a crash). The rejection loop for ranges checks the time limit between "
+        f"batches, so a case can overrun {CASE_LIMIT:.0f} s by one batch; a case process is killed after "
+        f"{CASE_LIMIT + LOAD_MARGIN:.0f} s (status `timeout`).",
+        "- How fast rejection is depends on how much probability the model gives the condition (the *share* "
+        "columns in Cases): an under-trained model (fewer CTGAN epochs) makes range conditions slower.",
+        "",
+        "Fit times are informational only (wall seconds on the shared machine, not part of the throughput).",
         "",
         *table(["tool", "status", "fit seconds", "error"], fit_rows),
         "Timing caveat: the machine has 2 cores shared with other work; `conditional.json` holds each "
