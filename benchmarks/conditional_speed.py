@@ -161,6 +161,7 @@ def sample_job(tool: str, case: str, model_path: Path, n: int) -> dict:
         from sdv.utils import load_synthesizer
 
         torch.manual_seed(SAMPLE_SEED)
+        torch.set_num_threads(1)  # on the shared 2 cores, 2 threads were slower and erratic
         model = load_synthesizer(str(model_path))
         model.reset_sampling()  # SDV then seeds its model with its fixed FIXED_RNG_SEED
     else:
@@ -312,9 +313,10 @@ def report(results: list[dict], tools: list[str], train: pd.DataFrame, args: arg
         "over the calls; the check is pandas `DataFrame.eval` of the condition on the table aligned to the "
         "real dtypes, the same code for every tool. Seeds fixed: fit 0; synthcare samples with "
         "`random_state=1, 2, ...` per call, SDV with its own fixed seed after `reset_sampling()` "
-        "(numpy and torch global seeds set too).",
+        "(numpy and torch global seeds set too). Sampling processes run torch with 1 thread (with 2 threads "
+        "on the shared cores CTGAN's sampling time varied 2-5x between calls).",
         "",
-        "synthcare: `model.sample(n, conditions=<condition>, random_state=1)`. SDV: exact values via "
+        "synthcare: `model.sample(n, conditions=<condition>, random_state=k)`. SDV: exact values via "
         "`sample_from_conditions([Condition(num_rows=n, column_values={...})])`; SDV conditions take exact "
         "values only, so a range is met by rejection (batches of n rows from `sample`, or from "
         "`sample_from_conditions` on the exact part, filtered on the range) until n rows or the time limit.",
