@@ -8,7 +8,7 @@ import pandas as pd
 from synthcare.columns.base import Encoded, snap
 from synthcare.data.schema import ColumnSchema
 
-_DAY_NS = 86_400 * 10**9
+DAY_NS = 86_400 * 10**9
 
 
 def _parse(series: pd.Series, spec: ColumnSchema) -> pd.Series:
@@ -18,17 +18,30 @@ def _parse(series: pd.Series, spec: ColumnSchema) -> pd.Series:
     return pd.to_datetime(series, format=fmt, errors="coerce")
 
 
-def _date_only(spec: ColumnSchema) -> bool:
+def date_only(spec: ColumnSchema) -> bool:
     fmt = spec.datetime_format or ""
     return bool(fmt) and not any(token in fmt for token in ("%H", "%M", "%S"))
+
+
+def days(series: pd.Series) -> pd.Series:
+    """Dates (datetime or text) as float days since 1970-01-01; what cannot be read is missing."""
+    values = pd.to_datetime(series, errors="coerce", format="mixed")
+    if getattr(values.dt, "tz", None) is not None:
+        values = values.dt.tz_convert(None)
+    return ((values - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)).astype("float64")
+
+
+def day_number(value: object) -> float:
+    """One date (text or timestamp) as days since 1970-01-01; raises ValueError/TypeError."""
+    return pd.Timestamp(value).value / DAY_NS
 
 
 def encode(series: pd.Series, spec: ColumnSchema) -> Encoded:
     parsed = _parse(series, spec)
     nanos = parsed.astype("datetime64[ns]").to_numpy().astype("int64").astype(float)
-    values = np.where(parsed.isna().to_numpy(), np.nan, nanos / _DAY_NS)
-    lower = pd.Timestamp(spec.minimum).value / _DAY_NS if spec.minimum else -np.inf
-    upper = pd.Timestamp(spec.maximum).value / _DAY_NS if spec.maximum else np.inf
+    values = np.where(parsed.isna().to_numpy(), np.nan, nanos / DAY_NS)
+    lower = pd.Timestamp(spec.minimum).value / DAY_NS if spec.minimum else -np.inf
+    upper = pd.Timestamp(spec.maximum).value / DAY_NS if spec.maximum else np.inf
     return Encoded(spec.name, "continuous", values, lower=lower, upper=upper)
 
 
@@ -37,11 +50,11 @@ def decode(values: np.ndarray, spec: ColumnSchema, support: np.ndarray | None = 
     if support is not None:
         days = snap(days, support)
     if spec.minimum is not None:
-        days = np.clip(days, pd.Timestamp(spec.minimum).value / _DAY_NS, None)
+        days = np.clip(days, pd.Timestamp(spec.minimum).value / DAY_NS, None)
     if spec.maximum is not None:
-        days = np.clip(days, None, pd.Timestamp(spec.maximum).value / _DAY_NS)
+        days = np.clip(days, None, pd.Timestamp(spec.maximum).value / DAY_NS)
     missing = np.isnan(days)
-    seconds = np.where(missing, 0, np.round(days) * 86_400 if _date_only(spec) else np.round(days * 86_400))
+    seconds = np.where(missing, 0, np.round(days) * 86_400 if date_only(spec) else np.round(days * 86_400))
     stamps = pd.Series(pd.to_datetime(seconds.astype("int64"), unit="s")).mask(missing)
     if spec.dtype.startswith("datetime"):
         return stamps.astype(spec.dtype)

@@ -221,27 +221,34 @@ class CARTSynthesizer(BaseSynthesizer):
             out.append((rows, part[field], part["node_to_leaf"][trees.apply(part, X[rows])]))
         return out
 
+    def _draw_column(self, j: int, preds: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Column ``j`` for rows whose earlier columns are ``preds``: class codes, or values with
+        NaN for missing."""
+        meta = self.columns_[j]
+        if meta["kind"] == "discrete":
+            return self._draw(f"c{j}", "probs", preds, rng).astype(np.int64)
+        n = preds.shape[0]
+        values = np.full(n, np.nan)
+        missing = np.zeros(n, dtype=bool)
+        if self._has(f"c{j}m"):
+            missing = self._draw(f"c{j}m", "probs", preds, rng) == 1
+        if self._has(f"c{j}") and (~missing).any():
+            drawn = self._draw(f"c{j}", "grid", preds[~missing], rng)
+            if meta.get("anchor") is not None:
+                drawn = preds[~missing, meta["anchor"]] + meta["sign"] * drawn
+            values[~missing] = _clip(drawn, meta)
+        return values
+
     def _sample_encoded(self, n: int, rng: np.random.Generator) -> list[Encoded]:
         X = np.empty((n, len(self.columns_)))
         out: list[Encoded] = []
         for j, meta in enumerate(self.columns_):
-            preds = X[:, :j]
-            if meta["kind"] == "discrete":
-                values = self._draw(f"c{j}", "probs", preds, rng).astype(np.int64)
-                X[:, j] = values
-                out.append(Encoded(meta["name"], "discrete", values.astype(np.int64), meta["n_classes"]))
-                continue
-            values = np.full(n, np.nan)
-            missing = np.zeros(n, dtype=bool)
-            if self._has(f"c{j}m"):
-                missing = self._draw(f"c{j}m", "probs", preds, rng) == 1
-            if self._has(f"c{j}") and (~missing).any():
-                drawn = self._draw(f"c{j}", "grid", preds[~missing], rng)
-                if meta.get("anchor") is not None:
-                    drawn = X[~missing, meta["anchor"]] + meta["sign"] * drawn
-                values[~missing] = _clip(drawn, meta)
+            values = self._draw_column(j, X[:, :j], rng)
             X[:, j] = values
-            out.append(Encoded(meta["name"], "continuous", values))
+            if meta["kind"] == "discrete":
+                out.append(Encoded(meta["name"], "discrete", values, meta["n_classes"]))
+            else:
+                out.append(Encoded(meta["name"], "continuous", values))
         return out
 
     def _sample_conditioned(self, n: int, clauses: list, rng: np.random.Generator,

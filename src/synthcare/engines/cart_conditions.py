@@ -111,10 +111,7 @@ def sample_conditioned(model, n: int, clauses: list[dict[int, EncodedConstraint]
             cons = [free] * len(clauses)
         if all(c is None for c in cons):
             mass = None
-            if discrete:
-                values = model._draw(f"c{j}", "probs", preds, rng).astype(np.int64)
-            else:
-                values = _continuous(model, j, meta, preds, None, rng)[0]
+            values = model._draw_column(j, preds, rng)
         else:
             pats, which = _patterns(alive)
             if discrete:
@@ -166,7 +163,8 @@ def _probs(model, key: str, X: np.ndarray, rng: np.random.Generator) -> np.ndarr
 
 
 def _continuous(model, j: int, meta: dict, preds: np.ndarray, region, rng: np.random.Generator):  # noqa: ANN001
-    """Values of continuous column ``j`` (NaN = missing) and the allowed mass per row."""
+    """Values of continuous column ``j`` (NaN = missing) inside ``region`` and the allowed mass
+    per row."""
     from synthcare.engines.cart import _clip
 
     n = preds.shape[0]
@@ -174,15 +172,6 @@ def _continuous(model, j: int, meta: dict, preds: np.ndarray, region, rng: np.ra
     if model._has(f"c{j}m"):
         p_miss = _probs(model, f"c{j}m", preds, rng)[:, 1]
     has_values = model._has(f"c{j}")
-    if region is None:
-        missing = rng.random(n) < p_miss
-        values = np.full(n, np.nan)
-        if has_values and (~missing).any():
-            drawn = model._draw(f"c{j}", "grid", preds[~missing], rng)
-            if meta.get("anchor") is not None:
-                drawn = preds[~missing, meta["anchor"]] + meta["sign"] * drawn
-            values[~missing] = _clip(drawn, meta)
-        return values, None
     regions, which, bounds = region
     width = max(len(r[0]) for r in regions)
     lo = np.full((len(regions), width), np.nan)

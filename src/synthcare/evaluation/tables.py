@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synthcare.columns.datetime import days
 from synthcare.data.io import TableLike, read_table
 from synthcare.data.schema import Schema
 from synthcare.errors import DataError, ParameterError, SynthcareWarning
@@ -80,11 +81,7 @@ class EvaluationData:
 
 def _numeric(series: pd.Series, kind: str, name: str, which: str) -> pd.Series:
     if kind == "datetime":
-        values = pd.to_datetime(series, errors="coerce", format="mixed")
-        if getattr(values.dt, "tz", None) is not None:
-            values = values.dt.tz_convert(None)
-        days = (values - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
-        out = days.astype("float64")
+        out = days(series)
     else:
         out = pd.to_numeric(series, errors="coerce").astype("float64")
     bad = int(out.isna().sum() - series.isna().sum())

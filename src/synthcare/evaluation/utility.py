@@ -54,9 +54,10 @@ class _Scorer:
             return model.predict(x)
         proba = np.zeros((len(x), len(self.classes)))
         fitted = list(model.classes_)
+        predicted = model.predict_proba(x)
         for k, c in enumerate(self.classes):
             if c in fitted:
-                proba[:, k] = model.predict_proba(x)[:, fitted.index(c)]
+                proba[:, k] = predicted[:, fitted.index(c)]
         return proba
 
     def score(self, y: np.ndarray, pred: np.ndarray) -> float:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synthcare.columns.datetime import date_only, day_number, days
 from synthcare.data.schema import ColumnSchema
 from synthcare.engines.cart_conditions import EncodedConstraint, EncodedRelation, merge_intervals
 from synthcare.sampling.conditions import (
@@ -34,7 +35,6 @@ from synthcare.sampling.conditions import (
     mask,
 )
 
-DAY_NS = 86_400 * 10**9
 POOL_FACTOR = 3  # weighted rows drawn per row returned
 MAX_ROUNDS = 20
 REJECTION_BUDGET = 2_000_000  # rows an engine without conditional sampling may draw and reject
@@ -46,7 +46,7 @@ def _is_categorical(spec: ColumnSchema) -> bool:
 
 def _days(value: Any, column: str) -> float:
     try:
-        return pd.Timestamp(value).value / DAY_NS
+        return day_number(value)
     except (ValueError, TypeError):
         raise ConditionError(f"'{column}' holds dates; {value!r} is not a date (write e.g. \"2020-03-01\").") from None
 
@@ -71,8 +71,7 @@ def _checked_view(frame: pd.DataFrame, specs: dict[str, ColumnSchema]) -> pd.Dat
     for name, spec in specs.items():
         s = frame[name]
         if spec.kind == "datetime":
-            s = pd.to_datetime(s, errors="coerce")
-            s = (s - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
+            s = days(s)
         out[name] = s
     return pd.DataFrame(out)
 
@@ -137,7 +136,7 @@ def _encode_clause(clause: Clause, model) -> tuple[dict[int, EncodedConstraint] 
                     right = mids[k] if k < len(mids) else math.inf
                     intervals.append((left, right))
                 continue
-            step = 1.0 if spec.kind == "integer" or (spec.kind == "datetime" and _date_only(spec)) else (
+            step = 1.0 if spec.kind == "integer" or (spec.kind == "datetime" and date_only(spec)) else (
                 10.0 ** -spec.precision if spec.precision is not None else 0.0)
             lo, hi, lo_c, hi_c = iv
             lo, hi = max(lo, lo_b), min(hi, hi_b)
@@ -158,11 +157,6 @@ def _encode_clause(clause: Clause, model) -> tuple[dict[int, EncodedConstraint] 
             return None, f"'{name}' ranges over {shown} in the training data"
         out[j] = EncodedConstraint(intervals=merge_intervals(intervals), missing=missing)
     return out, ""
-
-
-def _date_only(spec: ColumnSchema) -> bool:
-    fmt = spec.datetime_format or ""
-    return bool(fmt) and not any(t in fmt for t in ("%H", "%M", "%S"))
 
 
 def _with_rules(model, conditions):  # noqa: ANN001, ANN202

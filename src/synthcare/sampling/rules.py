@@ -15,9 +15,10 @@ from itertools import permutations
 import numpy as np
 import pandas as pd
 
+from synthcare.columns.datetime import days
 from synthcare.data.schema import Schema
 from synthcare.errors import SynthcareWarning
-from synthcare.sampling.conditions import mask, parse
+from synthcare.sampling.conditions import columns_of, mask, parse
 
 MIN_ROWS = 10  # a pattern needs this many rows behind it to be suggested
 MAX_LEVELS = 10  # categorical columns with more values are not used in implications
@@ -44,7 +45,7 @@ def _comparable(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
             continue
         s = frame[spec.name]
         if spec.kind == "datetime":
-            s = (pd.to_datetime(s, errors="coerce") - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
+            s = days(s)
         out[spec.name] = pd.to_numeric(s, errors="coerce")
     return pd.DataFrame(out)
 
@@ -57,8 +58,6 @@ def check_rules(frame: pd.DataFrame, schema: Schema) -> dict[str, int]:
     specs = {c.name: c for c in schema.columns}
     for rule in schema.rules:
         node = parse(rule)
-        from synthcare.sampling.conditions import columns_of
-
         cols = {c: specs[c] for c in columns_of(node)}
         node = _dates_as_days(node, {c for c, s in cols.items() if s.kind == "datetime"})
         out[rule] = int((~mask(node, _checked_view(frame, cols))).sum())
