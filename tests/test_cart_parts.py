@@ -82,3 +82,65 @@ def test_prune_never_collapses_kept_nodes():
     pruned = trees.prune(arrays, np.zeros(n), keep=keep)
     assert pruned["left"][0] != -1  # the root split stays, its children's subtrees go
     assert np.sum(pruned["left"] == -1) == 2
+
+
+def test_marginal_cdf_inverts_the_quantile_function_and_spans_spikes():
+    from synthcare.engines import linear
+
+    knot = linear.knots(np.array([1.0, 2.0, 2.0, 2.0, 5.0]))
+    p = np.linspace(0.0, 1.0, 101)
+    values = linear.quantile(p, knot)
+    for side in ("left", "right"):
+        np.testing.assert_allclose(linear.quantile(linear.cdf(values, knot, side), knot), values, atol=1e-12)
+    # the spike at 2 holds the probability between its first and last grid point
+    assert linear.cdf(np.array([2.0]), knot, "left")[0] == pytest.approx(0.3)
+    assert linear.cdf(np.array([2.0]), knot, "right")[0] == pytest.approx(0.7)
+    assert linear.cdf(np.array([-np.inf, np.inf, np.nan]), knot, "left").tolist()[:2] == [0.0, 1.0]
+
+
+def test_link_is_fitted_only_where_it_predicts_out_of_sample():
+    from synthcare.engines import linear
+
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(300, 5))
+    assert linear.fit(Z, rng.normal(size=300)) is None  # unrelated: no link
+    z = Z @ np.array([1.0, -0.5, 0.0, 0.0, 0.0]) + 0.3 * rng.normal(size=300)
+    coef, _, residual = linear.fit(Z, z)
+    np.testing.assert_allclose(coef[:2], [1.0, -0.5], atol=0.1)
+    # leave-one-out residuals: a little larger than the noise, never the too-small in-sample ones
+    assert 0.3 <= residual.std() <= 0.4
+
+
+def test_linked_columns_keep_a_wide_panel_correlated_and_honour_conditions():
+    frame = load("breast_wdbc")
+    columns = ["mean radius", "mean texture", "mean smoothness", "mean compactness", "mean concavity",
+               "mean concave points", "mean symmetry", "target"]
+    frame = frame[columns]
+    linked = get_engine("cart")(random_state=0).fit(frame)
+    assert any(meta.get("linear") for meta in linked.columns_)
+    plain = get_engine("cart")(random_state=0, link=False).fit(frame)
+    real = frame.corr(method="spearman").to_numpy()
+    error = {}
+    for name, model in (("linked", linked), ("plain", plain)):
+        synthetic = model.sample(2000, random_state=1)
+        error[name] = np.abs(synthetic.corr(method="spearman").to_numpy() - real).mean()
+    assert error["linked"] < error["plain"]
+    cohort = linked.sample(300, conditions="`mean concavity` >= 0.15 and `mean concavity` < 0.2", random_state=2)
+    assert cohort["mean concavity"].between(0.15, 0.2, inclusive="left").all()
+
+
+def test_cart_learns_the_end_of_follow_up_and_keeps_every_row_inside_it():
+    frame = load("flchain")
+    model = get_engine("cart")(random_state=0).fit(frame)
+    meta = next(m for m in model.columns_ if m["name"] == "futime")
+    assert meta.get("anchor") is not None and meta["sign"] == -1  # an upper bound...
+    assert model.columns_[meta["anchor"]]["name"] == "sample.yr"  # ...set by the year of sampling
+    synthetic = model.sample(20_000, random_state=1)
+    real_end = frame.groupby("sample.yr")["futime"].max()
+    # patients sampled in a later year are followed for less time, as in the real data: hardly
+    # a synthetic patient is followed for longer than any real one sampled in the same year
+    beyond = synthetic["futime"].to_numpy() > synthetic["sample.yr"].map(real_end).to_numpy() + 31
+    assert beyond.mean() < 0.004  # 0.009 without the learnt bound
+    assert synthetic.groupby("sample.yr")["futime"].max().diff().dropna().lt(0).all()
+    cohort = model.sample(500, conditions="futime >= 4000", random_state=2)
+    assert (cohort["futime"] >= 4000).all()

@@ -150,8 +150,10 @@ def test_declared_rules_hold_in_every_one_of_100k_rows_and_broken_real_rows_are_
     assert len(synthetic) == 100_000
     for rule in schema.rules:
         assert mask(parse(rule), synthetic).all(), rule
-    # the rest stays faithful: death rate and missing chapters as in the real data
-    assert abs(synthetic["death"].mean() - fl["death"].mean()) < 0.03
+    # the rest stays faithful: the death rate is that of the real rows that keep the rules
+    # (women in the top FLC groups die more often, so the last rule lowers it from 0.275 to 0.245)
+    keep = np.logical_and.reduce([mask(parse(rule), fl) for rule in schema.rules])
+    assert abs(synthetic["death"].mean() - fl.loc[keep, "death"].mean()) < 0.02
 
 
 def test_rules_are_checked_when_the_schema_is_read(tmp_path):

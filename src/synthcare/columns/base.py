@@ -14,6 +14,7 @@ class Encoded:
 
     ``discrete``: ``values`` are int64 codes in ``[0, n_classes)``; the last code stands for a
     missing value when the column has any. ``continuous``: float64 values with ``NaN`` for missing.
+    ``ordered``: discrete codes that follow the order of numeric values (no missing code).
     """
 
     name: str
@@ -22,6 +23,7 @@ class Encoded:
     n_classes: int = 0
     lower: float = -np.inf
     upper: float = np.inf
+    ordered: bool = False
 
 
 def snap(values: np.ndarray, support: np.ndarray) -> np.ndarray:

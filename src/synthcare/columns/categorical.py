@@ -39,7 +39,8 @@ def encode(series: pd.Series, spec: ColumnSchema) -> Encoded:
     n_classes = len(categories) + (1 if has_missing else 0)
     out = np.full(len(series), len(categories), dtype=np.int64)
     out[~missing] = codes.to_numpy(dtype=np.int64)
-    return Encoded(spec.name, "discrete", out, n_classes=n_classes)
+    ordered = numeric and not has_missing and categories == sorted(categories)
+    return Encoded(spec.name, "discrete", out, n_classes=n_classes, ordered=ordered)
 
 
 def decode(codes: np.ndarray, spec: ColumnSchema, support: np.ndarray | None = None) -> pd.Series:

@@ -74,9 +74,18 @@ def _person_field(name: str) -> str | None:
 
 
 def _precision(values: np.ndarray) -> int | None:
-    scale = np.maximum(1.0, np.abs(values))
+    """Fewest decimals (at most 10) that every value is written with, or None for full floats.
+
+    A value has ``d`` decimals when ``value * 10**d`` is a whole number up to float error. The
+    test is on that scaled value, not relative to the value's size: ``-165.84823720575372``
+    rounded to 10 decimals is off by only 1e-12 of itself, but it is not a 10-decimal number,
+    and rounding it would set every synthetic value apart from the real ones.
+    """
     for digits in range(0, 11):
-        if np.all(np.abs(np.round(values, digits) - values) <= 1e-12 * scale):
+        scaled = values * 10.0**digits
+        if np.abs(scaled).max(initial=0.0) >= 2.0**50:  # no room left for decimals in a float
+            return None
+        if np.all(np.abs(scaled - np.round(scaled)) <= 1e-6):
             return digits
     return None
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from synthcare._random import child_seed
 from synthcare.columns.base import Encoded
-from synthcare.engines import quantiles, trees
+from synthcare.engines import linear, quantiles, trees
 from synthcare.engines.base import BaseSynthesizer, Progress
 from synthcare.errors import ParameterError
 
@@ -30,6 +30,16 @@ MAX_POINTS = 256
 #: it cannot single out a few rows, and on small tables it carries the main dependencies
 #: (lung: outcome on survival time), which the noisy out-of-bag loss would otherwise drop.
 KEEP_SHARE = 0.2
+#: A sloped bound (see _find_envelope) is kept when at least ENVELOPE_SHARE of the rows lie
+#: within ENVELOPE_NEAR of the column's range from it, and it moves by ENVELOPE_TILT of that
+#: range or more across the other column's values...
+ENVELOPE_SHARE = 0.15
+ENVELOPE_NEAR = 0.05
+ENVELOPE_TILT = 0.3
+#: ... and a tenth of the rows or more lie further than ENVELOPE_FAR of the range from it.
+ENVELOPE_FAR = 0.2
+#: Fewer rows than this show an edge only through a few extreme ones: no bound is learnt.
+ENVELOPE_ROWS = 200
 
 
 class CARTSynthesizer(BaseSynthesizer):
@@ -67,8 +77,10 @@ class CARTSynthesizer(BaseSynthesizer):
         n_quantiles: int = 16,
         n_trees: int | str = "auto",
         prune: bool = True,
+        link: bool = True,
         random_state: Any = None,
     ) -> None:
+        self.link = link
         self.min_samples_leaf = min_samples_leaf
         self.n_trees = n_trees
         self.prune = prune
@@ -77,10 +89,12 @@ class CARTSynthesizer(BaseSynthesizer):
 
     def _validate_params(self) -> None:
         super()._validate_params()
-        if not isinstance(self.prune, bool):
-            raise ParameterError(
-                f"The 'prune' parameter of CARTSynthesizer must be a bool. Got {self.prune!r} instead."
-            )
+        for name in ("prune", "link"):
+            if not isinstance(getattr(self, name), bool):
+                raise ParameterError(
+                    f"The '{name}' parameter of CARTSynthesizer must be a bool. "
+                    f"Got {getattr(self, name)!r} instead."
+                )
         for name, top in (("min_samples_leaf", None), ("n_trees", 100)):
             value = getattr(self, name)
             bad = isinstance(value, bool) or not isinstance(value, int) or value < 1
@@ -109,25 +123,83 @@ class CARTSynthesizer(BaseSynthesizer):
             for c in columns
         ]
         self.parts_: dict[str, dict[str, np.ndarray]] = {}
+        Z = self._fit_scores(X, columns)
         for j, col in enumerate(columns):
             progress(j, len(columns), col.name)
             preds = X[:, :j]
             y = col.values
+            anchor = None
             if col.kind == "continuous":
-                anchor = _find_anchor(X, columns, j)
+                anchor = _find_anchor(X, columns, j) or _find_envelope(X, columns, j)
                 if anchor is not None:
-                    i, sign = anchor
-                    self.columns_[j].update(anchor=i, sign=sign)
-                    y = sign * (y - X[:, i])
+                    i, sign, offset, slope = anchor
+                    self.columns_[j].update(anchor=i, sign=sign, offset=offset, slope=slope)
+                    y = sign * (y - _anchor_base(self.columns_[j], X))
             if col.kind == "discrete":
                 self._fit_discrete(f"c{j}", preds, y, col.n_classes, leaf, rng)
                 continue
             missing = np.isnan(y)
             if missing.any():
                 self._fit_discrete(f"c{j}m", preds, missing.astype(np.int64), 2, leaf, rng)
-            if not missing.all():
-                self._fit_continuous(f"c{j}", preds[~missing], y[~missing], leaf, rng)
+            if missing.all():
+                continue
+            if anchor is None and self.link:
+                y = self._fit_link(j, Z, preds, missing, y, leaf, rng)
+            self._fit_continuous(f"c{j}", preds[~missing], y[~missing], leaf, rng)
         progress(len(columns), len(columns), "done")
+
+    def _fit_scores(self, X: np.ndarray, columns: list[Encoded]) -> np.ndarray | None:
+        """Each continuous column's marginal quantile grid (kept as ``c{j}q``) and its values as
+        normal scores (0 where missing or not continuous)."""
+        if not self.link:
+            return None
+        Z = np.zeros_like(X)
+        for j, col in enumerate(columns):
+            seen = col.values[~np.isnan(col.values)] if col.kind == "continuous" else col.values[:0]
+            if seen.size < 2:
+                continue
+            grid = quantiles.spread(np.zeros(seen.size, dtype=np.int64), seen.astype(float), 1,
+                                    _points(seen.size, self.n_quantiles))
+            self.parts_[f"c{j}q"] = {"grid": grid}
+            Z[:, j] = linear.scores(col.values.astype(float), linear.knots(grid))
+        return Z
+
+    def _fit_link(self, j: int, Z: np.ndarray, preds: np.ndarray, missing: np.ndarray,
+                  y: np.ndarray, leaf: int, rng: np.random.Generator) -> np.ndarray:
+        """Column ``j`` as a ridge regression on the normal scores of the continuous columns
+        before it, where that explains enough (see :mod:`synthcare.engines.linear`): returns the
+        residuals for the trees to learn, or ``y`` itself without a link."""
+        cols = np.array([i for i in range(j) if f"c{i}q" in self.parts_], dtype=np.int64)
+        if f"c{j}q" not in self.parts_ or cols.size == 0:
+            return y
+        present = ~missing
+        link = linear.fit(Z[present][:, cols], Z[present, j])
+        if link is None:
+            return y
+        coef, intercept, residual = link
+        if not _link_helps(preds[present], Z[present, j], residual, leaf, rng):
+            return y
+        self.columns_[j]["linear"] = True
+        self.parts_[f"c{j}l"] = {"cols": cols, "coef": coef, "intercept": np.array([intercept])}
+        out = np.full(y.shape, np.nan)
+        out[present] = residual
+        return out
+
+    def _link_mean(self, j: int, preds: np.ndarray) -> np.ndarray:
+        """The linear part of column ``j`` for rows whose earlier columns are ``preds``."""
+        part = self.parts_[f"c{j}l"]
+        mean = np.full(preds.shape[0], float(part["intercept"][0]))
+        for i, c in zip(part["cols"], part["coef"]):
+            mean += c * linear.scores(preds[:, int(i)], self._knot(int(i)))
+        return mean
+
+    def _knot(self, j: int) -> tuple[np.ndarray, np.ndarray]:
+        return linear.knots(self.parts_[f"c{j}q"]["grid"])
+
+    def _unlink(self, j: int, mean: np.ndarray, residual: np.ndarray) -> np.ndarray:
+        from scipy.special import ndtr
+
+        return linear.quantile(ndtr(mean + residual), self._knot(j))
 
     def _fit_discrete(self, key: str, X: np.ndarray, y: np.ndarray, k: int, leaf: int, rng) -> None:
         counts = np.bincount(y, minlength=k).astype(float)
@@ -234,8 +306,10 @@ class CARTSynthesizer(BaseSynthesizer):
             missing = self._draw(f"c{j}m", "probs", preds, rng) == 1
         if self._has(f"c{j}") and (~missing).any():
             drawn = self._draw(f"c{j}", "grid", preds[~missing], rng)
+            if meta.get("linear"):
+                drawn = self._unlink(j, self._link_mean(j, preds[~missing]), drawn)
             if meta.get("anchor") is not None:
-                drawn = preds[~missing, meta["anchor"]] + meta["sign"] * drawn
+                drawn = _anchor_base(meta, preds[~missing]) + meta["sign"] * drawn
             values[~missing] = _clip(drawn, meta)
         return values
 
@@ -313,8 +387,91 @@ def _find_anchor(X: np.ndarray, columns: list[Encoded], j: int) -> tuple[int, in
                 continue
             spread = float(np.median(signed)) / (float(np.std(y[present])) + 1e-12)
             if spread < best_spread:
-                best, best_spread = (i, sign), spread
+                best, best_spread = (i, sign, 0.0, 1.0), spread
     return best
+
+
+def _anchor_base(meta: dict[str, Any], X: np.ndarray) -> np.ndarray:
+    """The bound an anchored column is drawn relative to: ``offset + slope * anchor``."""
+    return meta.get("offset", 0.0) + meta.get("slope", 1.0) * X[:, meta["anchor"]]
+
+
+def _find_envelope(X: np.ndarray, columns: list[Encoded], j: int) -> tuple[int, int, float, float] | None:
+    """A straight-line bound on column ``j`` set by an earlier continuous column, which many
+    rows sit on: follow-up time ends at the close of a study, so patients enrolled later
+    have at most ``end - year`` of it (flchain, mgus2, Rotterdam). Sampling the gap to that
+    bound keeps every synthetic row inside it, where trees alone blur the edge and put
+    late-enrolled patients past the end of the study. Returns (column, sign, offset, slope):
+    sign -1 for an upper bound ``j <= offset + slope * column``, +1 for a lower bound."""
+    y = X[:, j]
+    present = ~np.isnan(y)
+    if present.sum() < ENVELOPE_ROWS:
+        return None
+    y = y[present]
+    y_range = float(y.max() - y.min())
+    if y_range <= 0:
+        return None
+    best, best_share = None, ENVELOPE_SHARE
+    for i in range(j):  # a discrete column counts by its codes if they follow its numeric values
+        if columns[i].kind == "discrete" and not columns[i].ordered:
+            continue
+        x = X[present, i]
+        if np.isnan(x).any() or np.unique(x).size < 3:
+            continue
+        for sign in (-1, 1):
+            line = _supporting_line(x, -sign * y)
+            if line is None:
+                continue
+            slope, offset = -sign * line[0], -sign * line[1]
+            # a level bound is just the column's own maximum (or minimum): nothing to learn
+            if abs(slope) * float(np.ptp(x)) < ENVELOPE_TILT * y_range:
+                continue
+            gap = sign * (y - (offset + slope * x))
+            share = float(np.mean(gap <= ENVELOPE_NEAR * y_range))
+            # rows all close to the line are a tight relation (the link's job), not an edge
+            if share >= best_share and np.mean(gap > ENVELOPE_FAR * y_range) >= 0.1:
+                best, best_share = (i, sign, offset, slope), share
+    return best
+
+
+def _link_helps(X: np.ndarray, z: np.ndarray, residual: np.ndarray, leaf: int, rng: np.random.Generator) -> bool:
+    """Whether trees on the link's residuals predict a column (normal scores ``z``) better out
+    of fold than trees on the column itself: on small tables trees miss what is spread over
+    many columns, on large ones they find it alone and the link only adds its own error."""
+    from sklearn.model_selection import KFold, cross_val_predict
+    from sklearn.tree import DecisionTreeRegressor
+
+    if X.shape[1] == 0:
+        return True
+    folds = KFold(5, shuffle=True, random_state=child_seed(rng))
+    tree = DecisionTreeRegressor(min_samples_leaf=leaf, random_state=0)
+    alone = np.mean((z - cross_val_predict(tree, X, z, cv=folds)) ** 2)
+    linked = np.mean((residual - cross_val_predict(tree, X, residual, cv=folds)) ** 2)
+    return bool(linked < alone)
+
+
+def _supporting_line(x: np.ndarray, y: np.ndarray) -> tuple[float, float] | None:
+    """(slope, offset) of the line on or above every point that lies lowest on average: the
+    edge of the upper convex hull of the points above the mean of ``x``."""
+    levels, inverse = np.unique(x, return_inverse=True)
+    top = np.full(levels.size, -np.inf)
+    np.maximum.at(top, inverse, y)
+    hull: list[tuple[float, float]] = []
+    for point in zip(levels.tolist(), top.tolist()):
+        while len(hull) >= 2:
+            (x1, y1), (x2, y2) = hull[-2], hull[-1]
+            if (x2 - x1) * (point[1] - y1) - (y2 - y1) * (point[0] - x1) >= 0:  # hull[-1] lies under
+                hull.pop()
+            else:
+                break
+        hull.append(point)
+    if len(hull) < 2:
+        return None
+    xs = np.array([h[0] for h in hull])
+    k = int(np.clip(np.searchsorted(xs, float(np.mean(x))), 1, len(hull) - 1))
+    (x1, y1), (x2, y2) = hull[k - 1], hull[k]
+    slope = (y2 - y1) / (x2 - x1)
+    return slope, y1 - slope * x1
 
 
 def _points(rows: int, least: int) -> int:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from synthcare.columns.base import Encoded
-from synthcare.engines import truncated
+from synthcare.engines import linear, truncated
 
 INF = np.inf
 
@@ -165,7 +165,7 @@ def _probs(model, key: str, X: np.ndarray, rng: np.random.Generator) -> np.ndarr
 def _continuous(model, j: int, meta: dict, preds: np.ndarray, region, rng: np.random.Generator):  # noqa: ANN001
     """Values of continuous column ``j`` (NaN = missing) inside ``region`` and the allowed mass
     per row."""
-    from synthcare.engines.cart import _clip
+    from synthcare.engines.cart import _anchor_base, _clip
 
     n = preds.shape[0]
     p_miss = np.zeros(n)
@@ -186,19 +186,42 @@ def _continuous(model, j: int, meta: dict, preds: np.ndarray, region, rng: np.ra
     value_mass = np.zeros(n)
     drawn = np.full(n, np.nan)
     if has_values:
+        wanted = lo, hi
         if meta.get("anchor") is not None:  # the model draws the gap to an earlier column
-            a = preds[:, meta["anchor"]][:, None]
+            a = _anchor_base(meta, preds)[:, None]
             lo, hi = (lo - a, hi - a) if meta["sign"] > 0 else (a - hi, a - lo)
+        if meta.get("linear"):  # the model draws the residual of its linear part, in normal scores
+            from scipy.special import ndtri
+
+            knot, mean = model._knot(j), model._link_mean(j, preds)
+            lo = ndtri(linear.cdf(lo, knot, "left")) - mean[:, None]
+            hi = ndtri(linear.cdf(hi, knot, "right")) - mean[:, None]
         lo, hi = np.where(np.isnan(lo), INF, lo), np.where(np.isnan(hi), -INF, hi)  # switched off
         gaps = np.full(n, np.nan)
         for rows, grids, leaf in model._leaf_rows(f"c{j}", "grid", preds, rng):  # grids differ by tree
             if rows.size:
                 gaps[rows], value_mass[rows] = truncated.grid_values(grids[leaf], lo[rows], hi[rows], rng)
         if meta.get("anchor") is not None:
-            gaps = preds[:, meta["anchor"]] + meta["sign"] * gaps
+            gaps = _anchor_base(meta, preds) + meta["sign"] * gaps
+        if meta.get("linear"):
+            gaps = _into(model._unlink(j, mean, gaps), *wanted)
         drawn = _clip(gaps, meta)
     miss_mass = p_miss * allow_missing
     mass = miss_mass + (1 - p_miss) * value_mass
     missing = rng.random(n) * np.where(mass > 0, mass, 1) < miss_mass
     values = np.where(missing, np.nan, drawn)
     return values, mass
+
+
+def _into(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Each value moved onto the nearest of its row's intervals ``[lo, hi]`` (NaN = off) if it
+    fell just outside them, as mapping back from normal scores can by rounding."""
+    with np.errstate(invalid="ignore"):
+        off = np.isnan(lo) | np.isnan(hi) | (lo > hi)
+        below, above = lo - values[:, None], values[:, None] - hi
+        distance = np.where(off, INF, np.maximum(np.maximum(below, above), 0.0))
+    best = np.argmin(np.where(np.isnan(distance), INF, distance), axis=1)
+    rows = np.arange(values.size)
+    inside = np.isfinite(distance[rows, best])
+    moved = np.clip(values, lo[rows, best], hi[rows, best])
+    return np.where(inside & ~np.isnan(values), moved, values)

@@ -1,0 +1,86 @@
+"""A linear link between continuous columns on the normal-score scale.
+
+Trees split on one column at a time, so on a few hundred rows they keep only part of a
+correlation that is spread over many columns (a wide laboratory panel, tumour measurements
+that grow together). A continuous column can instead be learnt as a ridge regression on the
+normal scores of the continuous columns before it, the trees then learning what is left (the
+residual, which may still depend on anything before it). Values move to and from normal scores
+through each column's marginal quantile grid, so the link holds no training rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from synthcare.engines import quantiles
+
+#: Normal scores are cut at this probability from either end (about 3.1 SDs).
+EDGE = 1e-3
+#: The link is used only where it explains at least this share of the variance (leave-one-out).
+MIN_R2 = 0.1
+ALPHAS = np.logspace(-3, 3, 13)
+
+
+def knots(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Probabilities and values of a marginal's piecewise-linear quantile function: the grid
+    points at their positions, extended by half a cell at either end."""
+    grid = np.asarray(grid, dtype=float).ravel()
+    if grid.size > 1:
+        ends = [grid[0] - (grid[1] - grid[0]) / 2, grid[-1] + (grid[-1] - grid[-2]) / 2]
+    else:
+        ends = [grid[0], grid[0]]
+    probs = np.concatenate([[0.0], quantiles.positions(grid.size), [1.0]])
+    return probs, np.concatenate([[ends[0]], grid, [ends[1]]])
+
+
+def quantile(p: np.ndarray, knot: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    return np.interp(p, knot[0], knot[1])
+
+
+def cdf(values: np.ndarray, knot: tuple[np.ndarray, np.ndarray], side: str) -> np.ndarray:
+    """Inverse of :func:`quantile`: with ``side="left"`` the smallest, with ``"right"`` the
+    largest probability whose quantile is ``values`` (they differ on a spike). NaN stays."""
+    probs, vals = knot
+    i = np.searchsorted(vals, values, side=side)
+    inner = (i > 0) & (i < vals.size)
+    a = np.clip(i - 1, 0, vals.size - 1)
+    b = np.clip(i, 0, vals.size - 1)
+    step = np.where(inner, vals[b] - vals[a], 1.0)
+    frac = np.where(inner & (step > 0), (values - vals[a]) / np.where(step > 0, step, 1.0), 0.0)
+    out = np.where(i <= 0, 0.0, np.where(i >= vals.size, 1.0, probs[a] + frac * (probs[b] - probs[a])))
+    return np.where(np.isnan(values), np.nan, out)
+
+
+def scores(values: np.ndarray, knot: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Normal scores (mid-probability on a spike, cut at EDGE); missing values score 0."""
+    from scipy.special import ndtri
+
+    p = 0.5 * (cdf(values, knot, "left") + cdf(values, knot, "right"))
+    z = ndtri(np.clip(p, EDGE, 1 - EDGE))
+    return np.where(np.isnan(z), 0.0, z)
+
+
+def fit(Z: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, float, np.ndarray] | None:
+    """Ridge regression of ``z`` on the columns of ``Z``, the penalty chosen by leave-one-out
+    error. Returns the coefficients, the intercept and the leave-one-out residuals (honest
+    prediction errors, which the trees then learn: in-sample residuals would be too small),
+    or None when the link explains less than MIN_R2 of the variance out of sample."""
+    n = z.size
+    if Z.shape[1] == 0 or n < 10 or np.var(z) <= 0:
+        return None
+    Zc, zc = Z - Z.mean(axis=0), z - z.mean()
+    u, s, vt = np.linalg.svd(Zc, full_matrices=False)
+    uz = u.T @ zc
+    best = None
+    for alpha in ALPHAS * s.max(initial=0.0) ** 2 / max(n, 1):
+        d = s**2 / (s**2 + alpha)
+        leverage = (u**2) @ d + 1.0 / n
+        loo = (zc - u @ (d * uz)) / np.maximum(1.0 - leverage, 1e-6)
+        mse = float(np.mean(loo**2))
+        if best is None or mse < best[0]:
+            best = (mse, alpha, loo)
+    mse, alpha, loo = best
+    if 1.0 - mse / float(np.var(z)) < MIN_R2:
+        return None
+    coef = vt.T @ (s / (s**2 + alpha) * uz)
+    return coef, float(z.mean() - Z.mean(axis=0) @ coef), loo
