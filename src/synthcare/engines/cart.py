@@ -40,6 +40,10 @@ ENVELOPE_TILT = 0.3
 ENVELOPE_FAR = 0.2
 #: Fewer rows than this show an edge only through a few extreme ones: no bound is learnt.
 ENVELOPE_ROWS = 200
+#: Rows used to decide whether a column's linear link helps (see _link_helps).
+LINK_CHECK_ROWS = 20_000
+#: Points the bound search looks at per pair of columns, at most.
+HULL_POINTS = 2_000
 
 
 class CARTSynthesizer(BaseSynthesizer):
@@ -419,10 +423,11 @@ def _find_envelope(X: np.ndarray, columns: list[Encoded], j: int) -> tuple[int, 
         if np.isnan(x).any() or np.unique(x).size < 3:
             continue
         for sign in (-1, 1):
-            line = _supporting_line(x, -sign * y)
-            if line is None:
+            slope = _supporting_slope(x, -sign * y)
+            if slope is None:
                 continue
-            slope, offset = -sign * line[0], -sign * line[1]
+            slope = -sign * slope
+            offset = float((y - slope * x).max() if sign < 0 else (y - slope * x).min())
             # a level bound is just the column's own maximum (or minimum): nothing to learn
             if abs(slope) * float(np.ptp(x)) < ENVELOPE_TILT * y_range:
                 continue
@@ -443,6 +448,9 @@ def _link_helps(X: np.ndarray, z: np.ndarray, residual: np.ndarray, leaf: int, r
 
     if X.shape[1] == 0:
         return True
+    if z.size > LINK_CHECK_ROWS:  # a sample answers the question as well on large tables
+        rows = rng.choice(z.size, size=LINK_CHECK_ROWS, replace=False)
+        X, z, residual = X[rows], z[rows], residual[rows]
     folds = KFold(5, shuffle=True, random_state=child_seed(rng))
     tree = DecisionTreeRegressor(min_samples_leaf=leaf, random_state=0)
     alone = np.mean((z - cross_val_predict(tree, X, z, cv=folds)) ** 2)
@@ -450,14 +458,21 @@ def _link_helps(X: np.ndarray, z: np.ndarray, residual: np.ndarray, leaf: int, r
     return bool(linked < alone)
 
 
-def _supporting_line(x: np.ndarray, y: np.ndarray) -> tuple[float, float] | None:
-    """(slope, offset) of the line on or above every point that lies lowest on average: the
-    edge of the upper convex hull of the points above the mean of ``x``."""
+def _supporting_slope(x: np.ndarray, y: np.ndarray) -> float | None:
+    """Slope of the line on or above every point that lies lowest on average: the edge of
+    the upper convex hull of the points above the mean of ``x`` (on at most HULL_POINTS bins of
+    ``x``, each standing for its highest point, on large tables)."""
     levels, inverse = np.unique(x, return_inverse=True)
+    if levels.size > HULL_POINTS:
+        edges = np.quantile(x, np.linspace(0, 1, HULL_POINTS + 1)[1:-1])
+        inverse = np.searchsorted(edges, x, side="right")
+        levels = np.bincount(inverse, weights=x, minlength=HULL_POINTS) / np.maximum(
+            np.bincount(inverse, minlength=HULL_POINTS), 1)
     top = np.full(levels.size, -np.inf)
     np.maximum.at(top, inverse, y)
+    keep = np.isfinite(top)
     hull: list[tuple[float, float]] = []
-    for point in zip(levels.tolist(), top.tolist()):
+    for point in zip(levels[keep].tolist(), top[keep].tolist()):
         while len(hull) >= 2:
             (x1, y1), (x2, y2) = hull[-2], hull[-1]
             if (x2 - x1) * (point[1] - y1) - (y2 - y1) * (point[0] - x1) >= 0:  # hull[-1] lies under
@@ -470,8 +485,7 @@ def _supporting_line(x: np.ndarray, y: np.ndarray) -> tuple[float, float] | None
     xs = np.array([h[0] for h in hull])
     k = int(np.clip(np.searchsorted(xs, float(np.mean(x))), 1, len(hull) - 1))
     (x1, y1), (x2, y2) = hull[k - 1], hull[k]
-    slope = (y2 - y1) / (x2 - x1)
-    return slope, y1 - slope * x1
+    return (y2 - y1) / (x2 - x1) if x2 > x1 else None
 
 
 def _points(rows: int, least: int) -> int:
