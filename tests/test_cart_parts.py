@@ -144,3 +144,13 @@ def test_cart_learns_the_end_of_follow_up_and_keeps_every_row_inside_it():
     assert synthetic.groupby("sample.yr")["futime"].max().diff().dropna().lt(0).all()
     cohort = model.sample(500, conditions="futime >= 4000", random_state=2)
     assert (cohort["futime"] >= 4000).all()
+
+
+def test_link_uses_few_predictors_on_a_wide_table_so_it_cannot_retrace_training_rows():
+    from synthcare.engines import linear
+
+    frame = load("alzheimers_ad_data").iloc[:160, 100:]  # 160 rows, 31 columns
+    model = get_engine("cart")(random_state=0).fit(frame)
+    links = [model.parts_[f"c{j}l"] for j, meta in enumerate(model.columns_) if meta.get("linear")]
+    assert links, "a laboratory panel should get linear links"
+    assert max(link["cols"].size for link in links) <= 160 // linear.ROWS_PER_PREDICTOR

@@ -8,6 +8,11 @@ Each bagged tree is pruned on the rows its bootstrap sample left out, so that le
 what generalises rather than what singles out a few training rows.
 A continuous column with missing values gets a tree for "is missing" first, so missingness
 follows the other columns, and later columns see it.
+Two things trees do badly on clinical tables are learnt before them. A column bounded by an
+earlier one (recurrence before death, follow-up ending at the close of the study so that later
+enrolment means shorter follow-up) is drawn as its gap to that bound, so no row crosses it. A
+continuous column that depends on many earlier ones a little each (a wide laboratory panel) gets
+a linear part on normal scores, the trees learning the rest (see :mod:`synthcare.engines.linear`).
 """
 
 from __future__ import annotations
@@ -67,6 +72,11 @@ class CARTSynthesizer(BaseSynthesizer):
         splits that leave a fifth of the rows or more on each side. Splits that only fit a
         few training rows go, so synthetic rows stop retracing them: they sit about as near
         to the training rows as new real rows do. Default True.
+    link : bool
+        Learn a continuous column as a ridge regression on the normal scores of the continuous
+        columns before it plus trees on what is left, wherever that predicts the column better
+        out of fold than trees alone (mostly on small, wide tables, where trees see too few rows
+        to follow a correlation spread over many columns). Default True.
     random_state : int, Generator or None
         Seeds the tree fitting.
     """
@@ -177,6 +187,7 @@ class CARTSynthesizer(BaseSynthesizer):
         if f"c{j}q" not in self.parts_ or cols.size == 0:
             return y
         present = ~missing
+        cols = linear.strongest(Z[present][:, cols], Z[present, j], cols)
         link = linear.fit(Z[present][:, cols], Z[present, j])
         if link is None:
             return y

@@ -19,6 +19,9 @@ EDGE = 1e-3
 #: The link is used only where it explains at least this share of the variance (leave-one-out).
 MIN_R2 = 0.1
 ALPHAS = np.logspace(-3, 3, 13)
+#: At most one predictor per this many rows: a link with nearly as many predictors as rows
+#: would pass through the training rows themselves and lead synthetic rows back to them.
+ROWS_PER_PREDICTOR = 20
 
 
 def knots(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -58,6 +61,18 @@ def scores(values: np.ndarray, knot: tuple[np.ndarray, np.ndarray]) -> np.ndarra
     p = 0.5 * (cdf(values, knot, "left") + cdf(values, knot, "right"))
     z = ndtri(np.clip(p, EDGE, 1 - EDGE))
     return np.where(np.isnan(z), 0.0, z)
+
+
+def strongest(Z: np.ndarray, z: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """The ``cols`` (columns of ``Z``) most correlated with ``z``, one per ROWS_PER_PREDICTOR
+    rows at most, in their original order."""
+    k = max(1, z.size // ROWS_PER_PREDICTOR)
+    if cols.size <= k:
+        return cols
+    Zc, zc = Z - Z.mean(axis=0), z - z.mean()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = np.abs(Zc.T @ zc) / (np.sqrt((Zc**2).sum(axis=0) * (zc**2).sum()) + 1e-300)
+    return np.sort(cols[np.argsort(-np.nan_to_num(corr), kind="stable")[:k]])
 
 
 def fit(Z: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, float, np.ndarray] | None:
