@@ -38,13 +38,16 @@ KEEP_SHARE = 0.2
 #: A sloped bound (see _find_envelope) is kept when at least ENVELOPE_SHARE of the rows lie
 #: within ENVELOPE_NEAR of the column's range from it, and it moves by ENVELOPE_TILT of that
 #: range or more across the other column's values...
-ENVELOPE_SHARE = 0.15
-ENVELOPE_NEAR = 0.05
+ENVELOPE_SHARE = 0.1
+ENVELOPE_NEAR = 0.1
 ENVELOPE_TILT = 0.3
 #: ... and a tenth of the rows or more lie further than ENVELOPE_FAR of the range from it.
 ENVELOPE_FAR = 0.2
 #: Fewer rows than this show an edge only through a few extreme ones: no bound is learnt.
 ENVELOPE_ROWS = 200
+#: The bounding column takes at most this many values (a calendar year, a grade): bounds found
+#: along a finely measured column are the edge of a correlated cloud, not of the data.
+ENVELOPE_LEVELS = 50
 #: Rows used to decide whether a column's linear link helps (see _link_helps).
 LINK_CHECK_ROWS = 20_000
 #: Points the bound search looks at per pair of columns, at most.
@@ -431,7 +434,7 @@ def _find_envelope(X: np.ndarray, columns: list[Encoded], j: int) -> tuple[int, 
         if columns[i].kind == "discrete" and not columns[i].ordered:
             continue
         x = X[present, i]
-        if np.isnan(x).any() or np.unique(x).size < 3:
+        if np.isnan(x).any() or not 3 <= np.unique(x).size <= ENVELOPE_LEVELS:
             continue
         for sign in (-1, 1):
             slope = _supporting_slope(x, -sign * y)
