@@ -154,3 +154,33 @@ def test_link_uses_few_predictors_on_a_wide_table_so_it_cannot_retrace_training_
     links = [model.parts_[f"c{j}l"] for j, meta in enumerate(model.columns_) if meta.get("linear")]
     assert links, "a laboratory panel should get linear links"
     assert max(link["cols"].size for link in links) <= 160 // linear.ROWS_PER_PREDICTOR
+
+
+def test_an_outcome_after_a_wide_panel_keeps_its_tie_to_the_whole_panel():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    frame = load("alzheimers_ad_data")
+    frame = frame[[c for c in frame.columns if c not in {"Genotype", "male"}]]  # numbers, then Class
+    train, test = frame.iloc[::2].reset_index(drop=True), frame.iloc[1::2].reset_index(drop=True)
+    features = [c for c in frame.columns if c != "Class"]
+
+    def auc_on_real(synthetic):
+        model = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=5000))
+        model.fit(synthetic[features], synthetic["Class"])
+        return roc_auc_score(test["Class"], model.predict_proba(test[features])[:, 1])
+
+    scored = get_engine("cart")(random_state=0).fit(train)
+    class_key = f"c{len(features)}"
+    assert f"{class_key}s" in scored.parts_  # the outcome's trees see the panel's ridge score
+    plain = get_engine("cart")(random_state=0, link=False).fit(train)
+    with_score = auc_on_real(scored.sample(1000, random_state=1))
+    without = auc_on_real(plain.sample(1000, random_state=1))
+    assert with_score > without + 0.03, (with_score, without)
+    # a saved linear part must refer to earlier columns only
+    meta, arrays = scored._get_state()
+    arrays[f"{class_key}s/cols"] = arrays[f"{class_key}s/cols"] + len(features)
+    with pytest.raises(ValueError, match="do not come before"):
+        get_engine("cart")()._set_state(meta, arrays)

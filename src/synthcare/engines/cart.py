@@ -153,6 +153,8 @@ class CARTSynthesizer(BaseSynthesizer):
                     self.columns_[j].update(anchor=i, sign=sign, offset=offset, slope=slope)
                     y = sign * (y - _anchor_base(self.columns_[j], X))
             if col.kind == "discrete":
+                if self.link and col.n_classes == 2:
+                    preds = self._fit_score(j, Z, preds, y)
                 self._fit_discrete(f"c{j}", preds, y, col.n_classes, leaf, rng)
                 continue
             missing = np.isnan(y)
@@ -203,9 +205,33 @@ class CARTSynthesizer(BaseSynthesizer):
         out[present] = residual
         return out
 
+    def _fit_score(self, j: int, Z: np.ndarray, preds: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """For a two-class column: a ridge score on the normal scores of the continuous columns
+        before it, kept as ``c{j}s`` and added to its trees' predictors where it explains
+        enough. One split on it then separates the classes as the whole panel does (an outcome
+        after a hundred biomarkers), where single columns each tell only a little."""
+        cols = np.array([i for i in range(j) if f"c{i}q" in self.parts_], dtype=np.int64)
+        if cols.size == 0:
+            return preds
+        target = y.astype(float)
+        cols = linear.strongest(Z[:, cols], target, cols)
+        link = linear.fit(Z[:, cols], target)
+        if link is None:
+            return preds
+        self.parts_[f"c{j}s"] = {"cols": cols, "coef": link[0], "intercept": np.array([link[1]])}
+        return self._with_score(f"c{j}", preds)
+
+    def _with_score(self, key: str, X: np.ndarray) -> np.ndarray:
+        """``X`` with the column's ridge score appended, if it has one (see _fit_score)."""
+        if f"{key}s" not in self.parts_:
+            return X
+        return np.column_stack([X, self._linear_part(self.parts_[f"{key}s"], X)])
+
     def _link_mean(self, j: int, preds: np.ndarray) -> np.ndarray:
         """The linear part of column ``j`` for rows whose earlier columns are ``preds``."""
-        part = self.parts_[f"c{j}l"]
+        return self._linear_part(self.parts_[f"c{j}l"], preds)
+
+    def _linear_part(self, part: dict[str, np.ndarray], preds: np.ndarray) -> np.ndarray:
         mean = np.full(preds.shape[0], float(part["intercept"][0]))
         for i, c in zip(part["cols"], part["coef"]):
             mean += c * linear.scores(preds[:, int(i)], self._knot(int(i)))
@@ -287,6 +313,7 @@ class CARTSynthesizer(BaseSynthesizer):
 
         if key in self.parts_:  # a marginal: one leaf
             return draw(self.parts_[key], np.zeros(X.shape[0], dtype=np.int64))
+        X = self._with_score(key, X)
         n_trees = sum(1 for name in self.parts_ if name.rsplit(".", 1)[0] == key)
         which = rng.integers(0, n_trees, size=X.shape[0]) if n_trees > 1 else np.zeros(X.shape[0], int)
         out = np.empty(X.shape[0])
@@ -302,6 +329,7 @@ class CARTSynthesizer(BaseSynthesizer):
         ``field`` table (class probabilities or quantile grids) and each row's leaf."""
         if key in self.parts_:  # a marginal: one leaf
             return [(np.arange(X.shape[0]), self.parts_[key][field], np.zeros(X.shape[0], dtype=np.int64))]
+        X = self._with_score(key, X)
         n_trees = sum(1 for name in self.parts_ if name.rsplit(".", 1)[0] == key)
         which = rng.integers(0, n_trees, size=X.shape[0]) if n_trees > 1 else np.zeros(X.shape[0], int)
         out = []
@@ -365,9 +393,13 @@ class CARTSynthesizer(BaseSynthesizer):
             key, field = name.split("/", 1)
             parts.setdefault(key, {})[field] = arr
         for key, part in parts.items():
+            column = int(key.split(".")[0][1:].rstrip("mqls"))
             if "left" in part:
-                n_features = int(key.split(".")[0][1:].rstrip("m"))
-                trees.check(part, max(n_features, 1))
+                scored = key.split(".")[0] + "s" in parts
+                trees.check(part, max(column + scored, 1))
+            if "cols" in part and (part["cols"].size != part["coef"].size or np.any(part["cols"] >= column)
+                                   or np.any(part["cols"] < 0)):
+                raise ValueError(f"linear part '{key}' refers to columns that do not come before it")
         self.parts_ = parts
 
 
