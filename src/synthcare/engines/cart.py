@@ -23,7 +23,7 @@ import numpy as np
 
 from synthcare._random import child_seed
 from synthcare.columns.base import Encoded
-from synthcare.engines import linear, quantiles, trees
+from synthcare.engines import bounds, linear, quantiles, trees
 from synthcare.engines.base import BaseSynthesizer, Progress
 from synthcare.errors import ParameterError
 
@@ -35,23 +35,6 @@ MAX_POINTS = 256
 #: it cannot single out a few rows, and on small tables it carries the main dependencies
 #: (lung: outcome on survival time), which the noisy out-of-bag loss would otherwise drop.
 KEEP_SHARE = 0.2
-#: A sloped bound (see _find_envelope) is kept when at least ENVELOPE_SHARE of the rows lie
-#: within ENVELOPE_NEAR of the column's range from it, and it moves by ENVELOPE_TILT of that
-#: range or more across the other column's values...
-ENVELOPE_SHARE = 0.1
-ENVELOPE_NEAR = 0.1
-ENVELOPE_TILT = 0.3
-#: ... and a tenth of the rows or more lie further than ENVELOPE_FAR of the range from it.
-ENVELOPE_FAR = 0.2
-#: Fewer rows than this show an edge only through a few extreme ones: no bound is learnt.
-ENVELOPE_ROWS = 200
-#: The bounding column takes at most this many values (a calendar year, a grade): bounds found
-#: along a finely measured column are the edge of a correlated cloud, not of the data.
-ENVELOPE_LEVELS = 50
-#: Rows used to decide whether a column's linear link helps (see _link_helps).
-LINK_CHECK_ROWS = 20_000
-#: Points the bound search looks at per pair of columns, at most.
-HULL_POINTS = 2_000
 
 
 class CARTSynthesizer(BaseSynthesizer):
@@ -147,11 +130,11 @@ class CARTSynthesizer(BaseSynthesizer):
             y = col.values
             anchor = None
             if col.kind == "continuous":
-                anchor = _find_anchor(X, columns, j) or _find_envelope(X, columns, j)
+                anchor = bounds.find_anchor(X, columns, j) or bounds.find_envelope(X, columns, j)
                 if anchor is not None:
                     i, sign, offset, slope = anchor
                     self.columns_[j].update(anchor=i, sign=sign, offset=offset, slope=slope)
-                    y = sign * (y - _anchor_base(self.columns_[j], X))
+                    y = sign * (y - bounds.base(self.columns_[j], X))
             if col.kind == "discrete":
                 if self.link and col.n_classes == 2:
                     preds = self._fit_score(j, Z, preds, y)
@@ -197,7 +180,7 @@ class CARTSynthesizer(BaseSynthesizer):
         if link is None:
             return y
         coef, intercept, residual = link
-        if not _link_helps(preds[present], Z[present, j], residual, leaf, rng):
+        if not linear.helps(preds[present], Z[present, j], residual, leaf, rng):
             return y
         self.columns_[j]["linear"] = True
         self.parts_[f"c{j}l"] = {"cols": cols, "coef": coef, "intercept": np.array([intercept])}
@@ -355,7 +338,7 @@ class CARTSynthesizer(BaseSynthesizer):
             if meta.get("linear"):
                 drawn = self._unlink(j, self._link_mean(j, preds[~missing]), drawn)
             if meta.get("anchor") is not None:
-                drawn = _anchor_base(meta, preds[~missing]) + meta["sign"] * drawn
+                drawn = bounds.base(meta, preds[~missing]) + meta["sign"] * drawn
             values[~missing] = _clip(drawn, meta)
         return values
 
@@ -401,137 +384,6 @@ class CARTSynthesizer(BaseSynthesizer):
                                    or np.any(part["cols"] < 0)):
                 raise ValueError(f"linear part '{key}' refers to columns that do not come before it")
         self.parts_ = parts
-
-
-def _find_anchor(X: np.ndarray, columns: list[Encoded], j: int) -> tuple[int, int] | None:
-    """An earlier continuous column that bounds column ``j`` on every row, if there is one.
-
-    Clinical tables are full of such orderings (recurrence time <= death time, start <= stop).
-    Learning the gap to the bound, rather than the value, keeps the ordering in every synthetic
-    row and keeps exact ties (gap 0) as frequent as in the source. Returns (column, sign) with
-    sign +1 for "j >= anchor" and -1 for "j <= anchor"; among several, the tightest.
-    """
-    y = X[:, j]
-    present = ~np.isnan(y)
-    if present.sum() < 10:
-        return None
-    values, counts = np.unique(y[present], return_counts=True)
-    own_spike = counts.max() / present.sum() >= 0.05
-    best, best_spread = None, np.inf
-    for i in range(j):
-        if columns[i].kind != "continuous":
-            continue
-        x = X[:, i]
-        if np.isnan(x[present]).any():
-            continue
-        gap = y[present] - x[present]
-        for sign in (1, -1):
-            signed = sign * gap
-            if signed.min() < 0:
-                continue
-            # an ordering that holds for unrelated pairs too (ranges far apart) teaches nothing
-            if np.mean(sign * (y[present] - np.roll(x[present], len(gap) // 2)) >= 0) > 0.95:
-                continue
-            # a gap without ties would turn the column's own spike (day 0, say) into a smear
-            if own_spike and np.mean(signed == 0) < 0.01:
-                continue
-            spread = float(np.median(signed)) / (float(np.std(y[present])) + 1e-12)
-            if spread < best_spread:
-                best, best_spread = (i, sign, 0.0, 1.0), spread
-    return best
-
-
-def _anchor_base(meta: dict[str, Any], X: np.ndarray) -> np.ndarray:
-    """The bound an anchored column is drawn relative to: ``offset + slope * anchor``."""
-    return meta.get("offset", 0.0) + meta.get("slope", 1.0) * X[:, meta["anchor"]]
-
-
-def _find_envelope(X: np.ndarray, columns: list[Encoded], j: int) -> tuple[int, int, float, float] | None:
-    """A straight-line bound on column ``j`` set by an earlier continuous column, which many
-    rows sit on: follow-up time ends at the close of a study, so patients enrolled later
-    have at most ``end - year`` of it (flchain, mgus2, Rotterdam). Sampling the gap to that
-    bound keeps every synthetic row inside it, where trees alone blur the edge and put
-    late-enrolled patients past the end of the study. Returns (column, sign, offset, slope):
-    sign -1 for an upper bound ``j <= offset + slope * column``, +1 for a lower bound."""
-    y = X[:, j]
-    present = ~np.isnan(y)
-    if present.sum() < ENVELOPE_ROWS:
-        return None
-    y = y[present]
-    y_range = float(y.max() - y.min())
-    if y_range <= 0:
-        return None
-    best, best_share = None, ENVELOPE_SHARE
-    for i in range(j):  # a discrete column counts by its codes if they follow its numeric values
-        if columns[i].kind == "discrete" and not columns[i].ordered:
-            continue
-        x = X[present, i]
-        if np.isnan(x).any() or not 3 <= np.unique(x).size <= ENVELOPE_LEVELS:
-            continue
-        for sign in (-1, 1):
-            slope = _supporting_slope(x, -sign * y)
-            if slope is None:
-                continue
-            slope = -sign * slope
-            offset = float((y - slope * x).max() if sign < 0 else (y - slope * x).min())
-            # a level bound is just the column's own maximum (or minimum): nothing to learn
-            if abs(slope) * float(np.ptp(x)) < ENVELOPE_TILT * y_range:
-                continue
-            gap = sign * (y - (offset + slope * x))
-            share = float(np.mean(gap <= ENVELOPE_NEAR * y_range))
-            # rows all close to the line are a tight relation (the link's job), not an edge
-            if share >= best_share and np.mean(gap > ENVELOPE_FAR * y_range) >= 0.1:
-                best, best_share = (i, sign, offset, slope), share
-    return best
-
-
-def _link_helps(X: np.ndarray, z: np.ndarray, residual: np.ndarray, leaf: int, rng: np.random.Generator) -> bool:
-    """Whether trees on the link's residuals predict a column (normal scores ``z``) better out
-    of fold than trees on the column itself: on small tables trees miss what is spread over
-    many columns, on large ones they find it alone and the link only adds its own error."""
-    from sklearn.model_selection import KFold, cross_val_predict
-    from sklearn.tree import DecisionTreeRegressor
-
-    if X.shape[1] == 0:
-        return True
-    if z.size > LINK_CHECK_ROWS:  # a sample answers the question as well on large tables
-        rows = rng.choice(z.size, size=LINK_CHECK_ROWS, replace=False)
-        X, z, residual = X[rows], z[rows], residual[rows]
-    folds = KFold(5, shuffle=True, random_state=child_seed(rng))
-    tree = DecisionTreeRegressor(min_samples_leaf=leaf, random_state=0)
-    alone = np.mean((z - cross_val_predict(tree, X, z, cv=folds)) ** 2)
-    linked = np.mean((residual - cross_val_predict(tree, X, residual, cv=folds)) ** 2)
-    return bool(linked < alone)
-
-
-def _supporting_slope(x: np.ndarray, y: np.ndarray) -> float | None:
-    """Slope of the line on or above every point that lies lowest on average: the edge of
-    the upper convex hull of the points above the mean of ``x`` (on at most HULL_POINTS bins of
-    ``x``, each standing for its highest point, on large tables)."""
-    levels, inverse = np.unique(x, return_inverse=True)
-    if levels.size > HULL_POINTS:
-        edges = np.quantile(x, np.linspace(0, 1, HULL_POINTS + 1)[1:-1])
-        inverse = np.searchsorted(edges, x, side="right")
-        levels = np.bincount(inverse, weights=x, minlength=HULL_POINTS) / np.maximum(
-            np.bincount(inverse, minlength=HULL_POINTS), 1)
-    top = np.full(levels.size, -np.inf)
-    np.maximum.at(top, inverse, y)
-    keep = np.isfinite(top)
-    hull: list[tuple[float, float]] = []
-    for point in zip(levels[keep].tolist(), top[keep].tolist()):
-        while len(hull) >= 2:
-            (x1, y1), (x2, y2) = hull[-2], hull[-1]
-            if (x2 - x1) * (point[1] - y1) - (y2 - y1) * (point[0] - x1) >= 0:  # hull[-1] lies under
-                hull.pop()
-            else:
-                break
-        hull.append(point)
-    if len(hull) < 2:
-        return None
-    xs = np.array([h[0] for h in hull])
-    k = int(np.clip(np.searchsorted(xs, float(np.mean(x))), 1, len(hull) - 1))
-    (x1, y1), (x2, y2) = hull[k - 1], hull[k]
-    return (y2 - y1) / (x2 - x1) if x2 > x1 else None
 
 
 def _points(rows: int, least: int) -> int:

@@ -15,6 +15,7 @@ import numpy as np
 
 from synthcare.columns.base import Encoded
 from synthcare.engines import linear, truncated
+from synthcare.engines.bounds import base as anchor_base
 
 INF = np.inf
 
@@ -165,7 +166,7 @@ def _probs(model, key: str, X: np.ndarray, rng: np.random.Generator) -> np.ndarr
 def _continuous(model, j: int, meta: dict, preds: np.ndarray, region, rng: np.random.Generator):  # noqa: ANN001
     """Values of continuous column ``j`` (NaN = missing) inside ``region`` and the allowed mass
     per row."""
-    from synthcare.engines.cart import _anchor_base, _clip
+    from synthcare.engines.cart import _clip
 
     n = preds.shape[0]
     p_miss = np.zeros(n)
@@ -188,7 +189,7 @@ def _continuous(model, j: int, meta: dict, preds: np.ndarray, region, rng: np.ra
     if has_values:
         wanted = lo, hi
         if meta.get("anchor") is not None:  # the model draws the gap to an earlier column
-            a = _anchor_base(meta, preds)[:, None]
+            a = anchor_base(meta, preds)[:, None]
             lo, hi = (lo - a, hi - a) if meta["sign"] > 0 else (a - hi, a - lo)
         if meta.get("linear"):  # the model draws the residual of its linear part, in normal scores
             from scipy.special import ndtri
@@ -202,7 +203,7 @@ def _continuous(model, j: int, meta: dict, preds: np.ndarray, region, rng: np.ra
             if rows.size:
                 gaps[rows], value_mass[rows] = truncated.grid_values(grids[leaf], lo[rows], hi[rows], rng)
         if meta.get("anchor") is not None:
-            gaps = _anchor_base(meta, preds) + meta["sign"] * gaps
+            gaps = anchor_base(meta, preds) + meta["sign"] * gaps
         if meta.get("linear"):
             gaps = _into(model._unlink(j, mean, gaps), *wanted)
         drawn = _clip(gaps, meta)

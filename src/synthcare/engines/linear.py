@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from synthcare._random import child_seed
 from synthcare.engines import quantiles
 
 #: Normal scores are cut at this probability from either end (about 3.1 SDs).
@@ -22,6 +23,8 @@ ALPHAS = np.logspace(-3, 3, 13)
 #: At most one predictor per this many rows: a link with nearly as many predictors as rows
 #: would pass through the training rows themselves and lead synthetic rows back to them.
 ROWS_PER_PREDICTOR = 20
+#: Rows used to decide whether a link helps (see helps), at most.
+CHECK_ROWS = 20_000
 
 
 def knots(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -99,3 +102,22 @@ def fit(Z: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, float, np.ndarray] | 
         return None
     coef = vt.T @ (s / (s**2 + alpha) * uz)
     return coef, float(z.mean() - Z.mean(axis=0) @ coef), loo
+
+
+def helps(X: np.ndarray, z: np.ndarray, residual: np.ndarray, leaf: int, rng: np.random.Generator) -> bool:
+    """Whether trees on the link's residuals predict a column (normal scores ``z``) better out
+    of fold than trees on the column itself: on small tables trees miss what is spread over
+    many columns, on large ones they find it alone and the link only adds its own error."""
+    from sklearn.model_selection import KFold, cross_val_predict
+    from sklearn.tree import DecisionTreeRegressor
+
+    if X.shape[1] == 0:
+        return True
+    if z.size > CHECK_ROWS:  # a sample answers the question as well on large tables
+        rows = rng.choice(z.size, size=CHECK_ROWS, replace=False)
+        X, z, residual = X[rows], z[rows], residual[rows]
+    folds = KFold(5, shuffle=True, random_state=child_seed(rng))
+    tree = DecisionTreeRegressor(min_samples_leaf=leaf, random_state=0)
+    alone = np.mean((z - cross_val_predict(tree, X, z, cv=folds)) ** 2)
+    linked = np.mean((residual - cross_val_predict(tree, X, residual, cv=folds)) ** 2)
+    return bool(linked < alone)

@@ -1,0 +1,137 @@
+"""Bounds one column sets on another, learnt so that every synthetic row keeps them.
+
+Clinical tables are full of them: recurrence comes before death (``dtime >= rtime``), a stop
+time after its start, and follow-up ends with the study, so a patient enrolled in a later year
+has less of it. Trees blur such edges. The CART engine instead draws the gap to the bound,
+which is never negative, so the bound holds in every row and ties on it stay as common as in
+the source.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from synthcare.columns.base import Encoded
+
+#: A sloped bound (see find_envelope) is kept when at least ENVELOPE_SHARE of the rows lie
+#: within ENVELOPE_NEAR of the column's range from it, and it moves by ENVELOPE_TILT of that
+#: range or more across the other column's values...
+ENVELOPE_SHARE = 0.1
+ENVELOPE_NEAR = 0.1
+ENVELOPE_TILT = 0.3
+#: ... and a tenth of the rows or more lie further than ENVELOPE_FAR of the range from it.
+ENVELOPE_FAR = 0.2
+#: Fewer rows than this show an edge only through a few extreme ones: no bound is learnt.
+ENVELOPE_ROWS = 200
+#: The bounding column takes at most this many values (a calendar year, a grade): bounds found
+#: along a finely measured column are the edge of a correlated cloud, not of the data.
+ENVELOPE_LEVELS = 50
+
+
+def find_anchor(X: np.ndarray, columns: list[Encoded], j: int) -> tuple[int, int, float, float] | None:
+    """An earlier continuous column that bounds column ``j`` on every row, if there is one.
+
+    Clinical tables are full of such orderings (recurrence time <= death time, start <= stop).
+    Learning the gap to the bound, rather than the value, keeps the ordering in every synthetic
+    row and keeps exact ties (gap 0) as frequent as in the source. Returns (column, sign, 0, 1)
+    (see :func:`find_envelope`) with sign +1 for "j >= anchor" and -1 for "j <= anchor"; among
+    several, the tightest.
+    """
+    y = X[:, j]
+    present = ~np.isnan(y)
+    if present.sum() < 10:
+        return None
+    values, counts = np.unique(y[present], return_counts=True)
+    own_spike = counts.max() / present.sum() >= 0.05
+    best, best_spread = None, np.inf
+    for i in range(j):
+        if columns[i].kind != "continuous":
+            continue
+        x = X[:, i]
+        if np.isnan(x[present]).any():
+            continue
+        gap = y[present] - x[present]
+        for sign in (1, -1):
+            signed = sign * gap
+            if signed.min() < 0:
+                continue
+            # an ordering that holds for unrelated pairs too (ranges far apart) teaches nothing
+            if np.mean(sign * (y[present] - np.roll(x[present], len(gap) // 2)) >= 0) > 0.95:
+                continue
+            # a gap without ties would turn the column's own spike (day 0, say) into a smear
+            if own_spike and np.mean(signed == 0) < 0.01:
+                continue
+            spread = float(np.median(signed)) / (float(np.std(y[present])) + 1e-12)
+            if spread < best_spread:
+                best, best_spread = (i, sign, 0.0, 1.0), spread
+    return best
+
+
+def base(meta: dict[str, Any], X: np.ndarray) -> np.ndarray:
+    """The bound an anchored column is drawn relative to: ``offset + slope * anchor``."""
+    return meta.get("offset", 0.0) + meta.get("slope", 1.0) * X[:, meta["anchor"]]
+
+
+def find_envelope(X: np.ndarray, columns: list[Encoded], j: int) -> tuple[int, int, float, float] | None:
+    """A straight-line bound on column ``j`` set by an earlier column with few values (a
+    calendar year), which many rows sit near: follow-up time ends at the close of a study, so patients enrolled later
+    have at most ``end - year`` of it (flchain, mgus2, Rotterdam). Sampling the gap to that
+    bound keeps every synthetic row inside it, where trees alone blur the edge and put
+    late-enrolled patients past the end of the study. Returns (column, sign, offset, slope):
+    sign -1 for an upper bound ``j <= offset + slope * column``, +1 for a lower bound."""
+    y = X[:, j]
+    present = ~np.isnan(y)
+    if present.sum() < ENVELOPE_ROWS:
+        return None
+    y = y[present]
+    y_range = float(y.max() - y.min())
+    if y_range <= 0:
+        return None
+    best, best_share = None, ENVELOPE_SHARE
+    for i in range(j):  # a discrete column counts by its codes if they follow its numeric values
+        if columns[i].kind == "discrete" and not columns[i].ordered:
+            continue
+        x = X[present, i]
+        if np.isnan(x).any() or not 3 <= np.unique(x).size <= ENVELOPE_LEVELS:
+            continue
+        for sign in (-1, 1):
+            slope = supporting_slope(x, -sign * y)
+            if slope is None:
+                continue
+            slope = -sign * slope
+            offset = float((y - slope * x).max() if sign < 0 else (y - slope * x).min())
+            # a level bound is just the column's own maximum (or minimum): nothing to learn
+            if abs(slope) * float(np.ptp(x)) < ENVELOPE_TILT * y_range:
+                continue
+            gap = sign * (y - (offset + slope * x))
+            share = float(np.mean(gap <= ENVELOPE_NEAR * y_range))
+            # rows all close to the line are a tight relation (the link's job), not an edge
+            if share >= best_share and np.mean(gap > ENVELOPE_FAR * y_range) >= 0.1:
+                best, best_share = (i, sign, offset, slope), share
+    return best
+
+
+def supporting_slope(x: np.ndarray, y: np.ndarray) -> float | None:
+    """Slope of the line on or above every point that lies lowest on average: the edge of
+    the upper convex hull of the highest point at each value of ``x``, above the mean of ``x``."""
+    levels, inverse = np.unique(x, return_inverse=True)
+    top = np.full(levels.size, -np.inf)
+    np.maximum.at(top, inverse, y)
+    keep = np.isfinite(top)
+    hull: list[tuple[float, float]] = []
+    for point in zip(levels[keep].tolist(), top[keep].tolist()):
+        while len(hull) >= 2:
+            (x1, y1), (x2, y2) = hull[-2], hull[-1]
+            if (x2 - x1) * (point[1] - y1) - (y2 - y1) * (point[0] - x1) >= 0:  # hull[-1] lies under
+                hull.pop()
+            else:
+                break
+        hull.append(point)
+    if len(hull) < 2:
+        return None
+    xs = np.array([h[0] for h in hull])
+    k = int(np.clip(np.searchsorted(xs, float(np.mean(x))), 1, len(hull) - 1))
+    (x1, y1), (x2, y2) = hull[k - 1], hull[k]
+    return (y2 - y1) / (x2 - x1) if x2 > x1 else None
