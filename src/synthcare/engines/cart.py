@@ -160,8 +160,7 @@ class CARTSynthesizer(BaseSynthesizer):
             seen = col.values[~np.isnan(col.values)] if col.kind == "continuous" else col.values[:0]
             if seen.size < 2:
                 continue
-            grid = quantiles.spread(np.zeros(seen.size, dtype=np.int64), seen.astype(float), 1,
-                                    _points(seen.size, self.n_quantiles))
+            grid = self._marginal(seen.astype(float))
             self.parts_[f"c{j}q"] = {"grid": grid}
             Z[:, j] = linear.scores(col.values.astype(float), linear.knots(grid))
         return Z
@@ -171,19 +170,14 @@ class CARTSynthesizer(BaseSynthesizer):
         """Column ``j`` as a ridge regression on the normal scores of the continuous columns
         before it, where that explains enough (see :mod:`synthcare.engines.linear`): returns the
         residuals for the trees to learn, or ``y`` itself without a link."""
-        cols = np.array([i for i in range(j) if f"c{i}q" in self.parts_], dtype=np.int64)
-        if f"c{j}q" not in self.parts_ or cols.size == 0:
+        if f"c{j}q" not in self.parts_:
             return y
         present = ~missing
-        cols = linear.strongest(Z[present][:, cols], Z[present, j], cols)
-        link = linear.fit(Z[present][:, cols], Z[present, j])
-        if link is None:
+        found = self._ridge(j, Z[present], Z[present, j])
+        if found is None or not linear.helps(preds[present], Z[present, j], found[1], leaf, rng):
             return y
-        coef, intercept, residual = link
-        if not linear.helps(preds[present], Z[present, j], residual, leaf, rng):
-            return y
+        self.parts_[f"c{j}l"], residual = found
         self.columns_[j]["linear"] = True
-        self.parts_[f"c{j}l"] = {"cols": cols, "coef": coef, "intercept": np.array([intercept])}
         out = np.full(y.shape, np.nan)
         out[present] = residual
         return out
@@ -193,16 +187,25 @@ class CARTSynthesizer(BaseSynthesizer):
         before it, kept as ``c{j}s`` and added to its trees' predictors where it explains
         enough. One split on it then separates the classes as the whole panel does (an outcome
         after a hundred biomarkers), where single columns each tell only a little."""
+        found = self._ridge(j, Z, y.astype(float))
+        if found is None:
+            return preds
+        self.parts_[f"c{j}s"] = found[0]
+        return self._with_score(f"c{j}", preds)
+
+    def _ridge(self, j: int, Z: np.ndarray, target: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
+        """``target`` as a ridge regression on the normal scores ``Z`` of the continuous columns
+        before column ``j`` (the most correlated few, see :func:`linear.strongest`): the part to
+        keep and the leave-one-out residuals, or None where it explains too little."""
         cols = np.array([i for i in range(j) if f"c{i}q" in self.parts_], dtype=np.int64)
         if cols.size == 0:
-            return preds
-        target = y.astype(float)
+            return None
         cols = linear.strongest(Z[:, cols], target, cols)
         link = linear.fit(Z[:, cols], target)
         if link is None:
-            return preds
-        self.parts_[f"c{j}s"] = {"cols": cols, "coef": link[0], "intercept": np.array([link[1]])}
-        return self._with_score(f"c{j}", preds)
+            return None
+        coef, intercept, residual = link
+        return {"cols": cols, "coef": coef, "intercept": np.array([intercept])}, residual
 
     def _with_score(self, key: str, X: np.ndarray) -> np.ndarray:
         """``X`` with the column's ridge score appended, if it has one (see _fit_score)."""
@@ -245,8 +248,7 @@ class CARTSynthesizer(BaseSynthesizer):
     def _fit_continuous(self, key: str, X: np.ndarray, y: np.ndarray, leaf: int, rng) -> None:
         q = self.n_quantiles
         if X.shape[1] == 0 or len(y) < 2 * leaf:
-            grid = quantiles.spread(np.zeros(len(y), dtype=np.int64), y, 1, _points(len(y), q))
-            self.parts_[key] = {"grid": grid}
+            self.parts_[key] = {"grid": self._marginal(y)}
             return
         from scipy.stats import rankdata
         from sklearn.tree import DecisionTreeRegressor
@@ -258,6 +260,11 @@ class CARTSynthesizer(BaseSynthesizer):
             # a big leaf gets a finer grid, but every point stands for ROWS_PER_POINT rows or more
             points = _points(int(np.bincount(rows_leaf).max()), q)
             self.parts_[f"{key}.{t}"] = {**model, "grid": quantiles.spread(rows_leaf, y, n_leaves, points)}
+
+    def _marginal(self, values: np.ndarray) -> np.ndarray:
+        """A one-row quantile grid of ``values`` (every point for ROWS_PER_POINT rows or more)."""
+        return quantiles.spread(np.zeros(values.size, dtype=np.int64), values, 1,
+                                _points(values.size, self.n_quantiles))
 
     def _grow(self, estimator, X: np.ndarray, y: np.ndarray, leaf: int, rng):  # noqa: ANN001, ANN202
         """Fit ``n_trees`` trees (each on a bootstrap sample when there are several).
@@ -289,27 +296,16 @@ class CARTSynthesizer(BaseSynthesizer):
     def _draw(self, key: str, field: str, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """One value per row of ``X``, from the leaf it falls into in a tree drawn at random:
         a class from the leaf's ``"probs"``, or a value from its quantile ``"grid"``."""
-        def draw(part, leaf):  # noqa: ANN001, ANN202
-            if field == "probs":
-                return quantiles.draw_classes(part["probs"][leaf], rng)
-            return quantiles.draw(part["grid"], rng, leaf)
-
-        if key in self.parts_:  # a marginal: one leaf
-            return draw(self.parts_[key], np.zeros(X.shape[0], dtype=np.int64))
-        X = self._with_score(key, X)
-        n_trees = sum(1 for name in self.parts_ if name.rsplit(".", 1)[0] == key)
-        which = rng.integers(0, n_trees, size=X.shape[0]) if n_trees > 1 else np.zeros(X.shape[0], int)
         out = np.empty(X.shape[0])
-        for t in range(n_trees):
-            part = self.parts_[f"{key}.{t}"]
-            rows = np.flatnonzero(which == t)
-            out[rows] = draw(part, part["node_to_leaf"][trees.apply(part, X[rows])])
+        for rows, table, leaf in self._leaf_rows(key, field, X, rng):
+            out[rows] = quantiles.draw_classes(table[leaf], rng) if field == "probs" else \
+                quantiles.draw(table, rng, leaf)
         return out
 
     def _leaf_rows(self, key: str, field: str, X: np.ndarray, rng: np.random.Generator
                    ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """For conditional sampling: per tree drawn at random, the rows of ``X`` it serves, its
-        ``field`` table (class probabilities or quantile grids) and each row's leaf."""
+        """Per tree drawn at random, the rows of ``X`` it serves, its ``field`` table (class
+        probabilities or quantile grids) and each row's leaf."""
         if key in self.parts_:  # a marginal: one leaf
             return [(np.arange(X.shape[0]), self.parts_[key][field], np.zeros(X.shape[0], dtype=np.int64))]
         X = self._with_score(key, X)

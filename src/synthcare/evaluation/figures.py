@@ -14,7 +14,7 @@ from synthcare.evaluation.results import Figure
 REAL, SYN, HOLD = "#1f4e79", "#d9822b", "#6a9f58"
 
 
-def _plt():
+def pyplot():
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -24,7 +24,7 @@ def _plt():
 
 
 def render(fig, fig_id: str, caption: str) -> Figure:
-    plt = _plt()
+    plt = pyplot()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
     plt.close(fig)
@@ -34,7 +34,7 @@ def render(fig, fig_id: str, caption: str) -> Figure:
 def distributions(real: pd.DataFrame, synthetic: pd.DataFrame, kinds: dict[str, str],
                   columns: Sequence[str], holdout: pd.DataFrame | None = None) -> Figure:
     """Small multiples: real vs synthetic (and holdout) distribution of each column."""
-    plt = _plt()
+    plt = pyplot()
     n = len(columns)
     ncols = min(4, n)
     nrows = int(np.ceil(n / ncols))
@@ -72,7 +72,7 @@ def distributions(real: pd.DataFrame, synthetic: pd.DataFrame, kinds: dict[str, 
 
 def heatmaps(real_assoc: pd.DataFrame, syn_assoc: pd.DataFrame) -> Figure:
     """Association matrices of real and synthetic data and their absolute difference."""
-    plt = _plt()
+    plt = pyplot()
     k = len(real_assoc)
     size = min(14, 3 + 0.18 * k)
     fig, axes = plt.subplots(1, 3, figsize=(3 * size * 0.75, size * 0.75))
@@ -99,7 +99,7 @@ def heatmaps(real_assoc: pd.DataFrame, syn_assoc: pd.DataFrame) -> Figure:
 def roc_curves(curves: dict[str, tuple[Sequence[float], Sequence[float], float]], fig_id: str,
                caption: str) -> Figure:
     """ROC curves, one per attack or classifier, with the chance diagonal."""
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(4.2, 4))
     for name, (fpr, tpr, auc) in curves.items():
         ax.plot(fpr, tpr, lw=1.8, label=f"{name} (AUC {auc:.3f})")
@@ -113,7 +113,7 @@ def roc_curves(curves: dict[str, tuple[Sequence[float], Sequence[float], float]]
 
 def km_curves(curves: dict[str, tuple[np.ndarray, np.ndarray]], caption: str) -> Figure:
     """Kaplan-Meier survival curves."""
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5, 3.6))
     colours = {"real": REAL, "synthetic": SYN, "holdout": HOLD}
     for name, (t, s) in curves.items():
@@ -128,7 +128,7 @@ def km_curves(curves: dict[str, tuple[np.ndarray, np.ndarray]], caption: str) ->
 
 def histograms(series: dict[str, np.ndarray], fig_id: str, caption: str, xlabel: str) -> Figure:
     """Overlaid histograms (for example distances to the closest record)."""
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5, 3.4))
     values = [v[np.isfinite(v)] for v in series.values() if len(v)]
     hi = float(np.quantile(np.concatenate(values), 0.99)) if values else 1.0
@@ -145,7 +145,7 @@ def histograms(series: dict[str, np.ndarray], fig_id: str, caption: str, xlabel:
 
 def grouped_bars(table: pd.DataFrame, fig_id: str, caption: str, ylabel: str) -> Figure:
     """Bars per group (index) for each column (e.g. real vs synthetic share)."""
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(max(4, 0.6 * len(table) + 2), 3.2))
     width = 0.8 / max(1, table.shape[1])
     x = np.arange(len(table))

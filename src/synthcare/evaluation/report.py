@@ -54,7 +54,7 @@ def _badge(verdict: str) -> str:
     return f'<span class="badge" style="background:{COLOURS.get(verdict, "#666")}">{escape(verdict)}</span>'
 
 
-def _fmt(value: Any) -> str:
+def format_value(value: Any) -> str:
     if value is None:
         return "–"
     if isinstance(value, bool):
@@ -78,11 +78,11 @@ def _threshold(check: Check) -> str:
 def _checks_table(pillar: Pillar) -> str:
     rows = []
     for c in pillar.checks:
-        ci = "–" if c.ci is None else f"{_fmt(c.ci[0])} – {_fmt(c.ci[1])}"
+        ci = "–" if c.ci is None else f"{format_value(c.ci[0])} – {format_value(c.ci[1])}"
         rows.append(
             f"<tr data-check='{escape(c.name)}'><td>{escape(c.title)}<div class='note'>{escape(c.note)}</div>"
-            f"</td><td class='num'>{_fmt(c.value)}</td><td class='num'>{ci}</td>"
-            f"<td class='num'>{_fmt(c.reference)}</td><td class='num'>{_fmt(c.baseline)}</td>"
+            f"</td><td class='num'>{format_value(c.value)}</td><td class='num'>{ci}</td>"
+            f"<td class='num'>{format_value(c.reference)}</td><td class='num'>{format_value(c.baseline)}</td>"
             f"<td>{escape(_threshold(c))}</td><td>{_badge(c.verdict)}</td></tr>"
         )
     return ("<table class='checks'><tr><th>check</th><th>synthetic</th><th>95% interval</th>"
@@ -94,8 +94,8 @@ def _table(t) -> str:
     head = "".join(f"<th>{escape(str(c))}</th>" for c in t.columns)
     body = "".join(
         "<tr>" + "".join(
-            f"<td class='num'>{_fmt(v)}</td>" if isinstance(v, (int, float)) and not isinstance(v, bool)
-            else f"<td>{_fmt(v)}</td>" for v in row) + "</tr>"
+            f"<td class='num'>{format_value(v)}</td>" if isinstance(v, (int, float)) and not isinstance(v, bool)
+            else f"<td>{format_value(v)}</td>" for v in row) + "</tr>"
         for row in t.rows
     )
     return f"<details><summary>{escape(t.title)}</summary><table><tr>{head}</tr>{body}</table></details>"
@@ -109,8 +109,8 @@ def _summary(report: EvaluationReport) -> str:
              "n/a": "could not be judged"}
     issues = [(p.name, c) for p in report.pillars.values() for c in p.checks if c.verdict in ("warn", "fail")]
     items = "".join(
-        f"<li>{_badge(c.verdict)} <b>{escape(name)}</b>: {escape(c.title)} = {_fmt(c.value)}"
-        + (f" (holdout {_fmt(c.reference)})" if c.reference is not None else "") + "</li>"
+        f"<li>{_badge(c.verdict)} <b>{escape(name)}</b>: {escape(c.title)} = {format_value(c.value)}"
+        + (f" (holdout {format_value(c.reference)})" if c.reference is not None else "") + "</li>"
         for name, c in sorted(issues, key=lambda t: t[1].verdict != "fail")
     ) or "<li>No check warns or fails.</li>"
     pillars = "".join(
@@ -155,11 +155,12 @@ def render_html(report: EvaluationReport) -> str:
         "<section id='method'><h2>What was compared</h2><div class='box'>"
         f"<p>Real (training): {escape(str(inputs.get('real')))}<br>Synthetic: {escape(str(inputs.get('synthetic')))}"
         f"<br>Holdout: {escape(str(inputs.get('holdout')))}</p>"
-        f"<p>Target: {_fmt(data.get('target'))}; survival: {_fmt(data.get('time'))} / {_fmt(data.get('event'))}; "
+        f"<p>Target: {format_value(data.get('target'))}; survival: {format_value(data.get('time'))} / "
+        f"{format_value(data.get('event'))}; "
         f"sensitive attributes: {escape(', '.join(data.get('sensitive', [])) or 'none')}.</p>"
         + (f"<p>Columns not compared:</p><ul>{excluded}</ul>" if excluded else "")
         + f"<p class='note'>synthcare {escape(str(meta.get('synthcare_version')))}, seed "
-        f"{_fmt(meta.get('random_state'))}, {_fmt(meta.get('seconds', {}).get('total'))} s. The full "
+        f"{format_value(meta.get('random_state'))}, {format_value(meta.get('seconds', {}).get('total'))} s. The full "
         "numbers are in the JSON report beside this file.</p></div></section>"
     )
     created = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

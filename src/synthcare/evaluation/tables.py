@@ -100,7 +100,7 @@ def _text(series: pd.Series) -> pd.Series:
     return out.map(lambda v: None if v is None else (str(v).lower() if isinstance(v, bool) else str(v)))
 
 
-def _event_indicator(series: pd.Series, name: str) -> pd.Series:
+def event_indicator(series: pd.Series, name: str) -> pd.Series:
     """0/1 events: booleans, 0/1, or 1/2 (R's survival convention: 2 = event)."""
     values = pd.to_numeric(series.map(lambda v: {"true": 1, "false": 0}.get(str(v).lower(), v)),
                            errors="coerce")
@@ -259,7 +259,7 @@ def prepare(
         data.time, data.event = time, event
         for frame in (data.real, data.synthetic, data.holdout):
             if frame is not None:
-                frame[event] = _event_indicator(frame[event], event)
+                frame[event] = event_indicator(frame[event], event)
         # the event is compared as the 0/1 indicator everywhere
         if event in data.categorical:
             data.categorical.remove(event)

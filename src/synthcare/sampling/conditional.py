@@ -51,7 +51,7 @@ def _days(value: Any, column: str) -> float:
         raise ConditionError(f"'{column}' holds dates; {value!r} is not a date (write e.g. \"2020-03-01\").") from None
 
 
-def _dates_as_days(node, date_columns: set[str]):  # noqa: ANN001, ANN202
+def dates_as_days(node, date_columns: set[str]):  # noqa: ANN001, ANN202
     if isinstance(node, Compare):
         return replace(node, value=_days(node.value, node.column)) if node.column in date_columns else node
     if isinstance(node, In):
@@ -61,11 +61,11 @@ def _dates_as_days(node, date_columns: set[str]):  # noqa: ANN001, ANN202
     if isinstance(node, (Missing, Relation)):
         return node
     if isinstance(node, Not):
-        return Not(_dates_as_days(node.arg, date_columns))
-    return type(node)(tuple(_dates_as_days(a, date_columns) for a in node.args))
+        return Not(dates_as_days(node.arg, date_columns))
+    return type(node)(tuple(dates_as_days(a, date_columns) for a in node.args))
 
 
-def _checked_view(frame: pd.DataFrame, specs: dict[str, ColumnSchema]) -> pd.DataFrame:
+def checked_view(frame: pd.DataFrame, specs: dict[str, ColumnSchema]) -> pd.DataFrame:
     """The conditioned columns as the condition compares them (dates as days since 1970)."""
     out = {}
     for name, spec in specs.items():
@@ -210,7 +210,7 @@ def compile_condition(model, conditions) -> tuple[Any, dict[str, ColumnSchema], 
             raise ConditionError(f"Column '{col}' is {spec.kind} ({spec.action}): it cannot be conditioned on.")
         specs[col] = spec
     domains = {c: (list(s.categories or []) if _is_categorical(s) else None) for c, s in specs.items()}
-    node = _dates_as_days(node, {c for c, s in specs.items() if s.kind == "datetime"})
+    node = dates_as_days(node, {c for c, s in specs.items() if s.kind == "datetime"})
     alternatives = clauses(node, domains)
     if not alternatives:
         raise ConditionError("The condition contradicts itself: no row can satisfy it.")
@@ -263,7 +263,7 @@ def sample_conditioned(model, n: int, conditions, rng: np.random.Generator) -> p
                 break
             frame = model.sample(batch, random_state=rng)
             drawn_total += batch
-        ok = mask(node, _checked_view(frame, specs))
+        ok = mask(node, checked_view(frame, specs))
         frame = frame[ok].reset_index(drop=True)
         parts.append(frame.iloc[:need])
         have += min(len(frame), need)

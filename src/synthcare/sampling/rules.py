@@ -52,15 +52,15 @@ def _comparable(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
 
 def check_rules(frame: pd.DataFrame, schema: Schema) -> dict[str, int]:
     """How many rows of ``frame`` break each rule of ``schema``."""
-    from synthcare.sampling.conditional import _checked_view, _dates_as_days
+    from synthcare.sampling.conditional import checked_view, dates_as_days
 
     out = {}
     specs = {c.name: c for c in schema.columns}
     for rule in schema.rules:
         node = parse(rule)
         cols = {c: specs[c] for c in columns_of(node)}
-        node = _dates_as_days(node, {c for c, s in cols.items() if s.kind == "datetime"})
-        out[rule] = int((~mask(node, _checked_view(frame, cols))).sum())
+        node = dates_as_days(node, {c for c, s in cols.items() if s.kind == "datetime"})
+        out[rule] = int((~mask(node, checked_view(frame, cols))).sum())
     return out
 
 

@@ -34,6 +34,7 @@ import pandas as pd
 from synthcare._random import check_random_state, child_seed
 from synthcare.engines.base import BaseSynthesizer
 from synthcare.errors import DataError, NotFittedError, ParameterError, SynthcareWarning, collect
+from synthcare.evaluation.tables import event_indicator
 from synthcare.trials import balance
 
 OUTCOME_WORDS = frozenset({
@@ -51,13 +52,6 @@ def outcome_like(name: str, roles: list[str] | tuple[str, ...] = ()) -> bool:
     """Whether a column looks like an outcome (role, or a word of its name in :data:`OUTCOME_WORDS`)."""
     words = set(re.split(r"[^a-z0-9]+", name.lower())) | set(re.findall(r"[a-z]+", name.lower()))
     return bool(set(roles) & OUTCOME_ROLES) or bool(words & OUTCOME_WORDS) or name.lower().endswith("time")
-
-
-def event_indicator(series: pd.Series, name: str) -> pd.Series:
-    """0/1 events from booleans, 0/1 or 1/2 (R's survival convention: 2 = event)."""
-    from synthcare.evaluation.tables import _event_indicator
-
-    return _event_indicator(series, name)
 
 
 @dataclass(frozen=True)
@@ -320,14 +314,14 @@ def build_control_arm(
     _outcomes(frame, time, event, "treated")  # fail early on missing outcomes
     notes: list[str] = []
     if criteria is not None:
-        from synthcare.sampling.conditional import _checked_view, compile_condition
+        from synthcare.sampling.conditional import checked_view, compile_condition
         from synthcare.sampling.conditions import mask
 
         node, specs, *_ = compile_condition(model, criteria)  # a criterion the model cannot honour fails here
         outside = 0
         if set(specs) <= set(frame.columns):
             try:
-                outside = int((~mask(node, _checked_view(frame, specs))).sum())
+                outside = int((~mask(node, checked_view(frame, specs))).sum())
             except (TypeError, ValueError) as exc:  # treated values of another type than the model's
                 notes.append(f"The treated patients could not be checked against the criteria: {exc}")
         if outside:

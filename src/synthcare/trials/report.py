@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from synthcare.engines.base import BaseSynthesizer
-from synthcare.evaluation.figures import HOLD, REAL, SYN, _plt, render
-from synthcare.evaluation.report import CSS, _fmt
+from synthcare.evaluation.figures import HOLD, REAL, SYN, pyplot, render
+from synthcare.evaluation.report import CSS, format_value
 from synthcare.evaluation.results import Figure
 from synthcare.trials.control_arm import CONTROL, SMD_TARGET, TREATED, ControlArmResult
 
@@ -24,7 +24,7 @@ COHORT_FILE = "synthetic_controls.csv"
 
 def love_plot(result: ControlArmResult) -> Figure:
     """Absolute SMD of each covariate before and after matching, with the 0.1 target."""
-    plt = _plt()
+    plt = pyplot()
     names = result.covariates
     y = np.arange(len(names))
     fig, ax = plt.subplots(figsize=(5.2, 0.32 * len(names) + 1.2))
@@ -43,7 +43,7 @@ def love_plot(result: ControlArmResult) -> Figure:
 
 def overlap_plot(result: ControlArmResult) -> Figure:
     """Distribution of the logit propensity: treated, whole pool, matched controls."""
-    plt = _plt()
+    plt = pyplot()
     p = result.propensity
     both = np.concatenate(list(p.values()))
     bins = np.linspace(*np.quantile(both, [0.005, 0.995]), 31) if np.ptp(both) > 0 else 10
@@ -60,7 +60,7 @@ def overlap_plot(result: ControlArmResult) -> Figure:
 
 
 def km_plot(result: ControlArmResult) -> Figure:
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.2, 3.6))
     for name, colour in ((TREATED, REAL), (CONTROL, SYN)):
         t, s = result.km[name]
@@ -92,8 +92,9 @@ def render_html(result: ControlArmResult) -> str:
         hr_rows.append(("treated vs real reference controls", result.reference))
     hr_table = "".join(
         f"<tr><td>{escape(name)}</td><td class='num'>{r.n_treated} ({r.events_treated})</td>"
-        f"<td class='num'>{r.n_controls} ({r.events_controls})</td><td class='num'>{_fmt(r.hazard_ratio)}</td>"
-        f"<td class='num'>{_fmt(r.ci_low)} – {_fmt(r.ci_high)}</td><td class='num'>{_fmt(r.p)}</td></tr>"
+        f"<td class='num'>{r.n_controls} ({r.events_controls})</td><td class='num'>{format_value(r.hazard_ratio)}</td>"
+        f"<td class='num'>{format_value(r.ci_low)} – {format_value(r.ci_high)}</td>"
+        f"<td class='num'>{format_value(r.p)}</td></tr>"
         for name, r in hr_rows)
     overlap = ""
     if "ci_overlap" in s:
@@ -101,8 +102,8 @@ def render_html(result: ControlArmResult) -> str:
                    "synthetic control arm " + ("agrees with" if s["ci_overlap"] else "disagrees with")
                    + " the real one on this trial.</p>")
     terms = "".join(
-        f"<tr><td>{escape(str(name))}</td><td class='num'>{_fmt(float(row.smd_before))}</td>"
-        f"<td class='num'>{_fmt(float(row.smd_after))}</td></tr>" for name, row in result.terms.iterrows())
+        f"<tr><td>{escape(str(name))}</td><td class='num'>{format_value(float(row.smd_before))}</td>"
+        f"<td class='num'>{format_value(float(row.smd_after))}</td></tr>" for name, row in result.terms.iterrows())
     notes = "".join(f"<li>{escape(n)}</li>" for n in result.notes) or "<li>None.</li>"
     figures = "".join(_figure(f) for f in (km_plot(result), love_plot(result), overlap_plot(result)))
     return (
@@ -116,12 +117,12 @@ def render_html(result: ControlArmResult) -> str:
         "<table><tr><th>comparison</th><th>treated (events)</th><th>controls (events)</th><th>hazard ratio</th>"
         f"<th>95% CI</th><th>p</th></tr>{hr_table}</table>{overlap}"
         f"<p class='note'>Cox proportional-hazards model of the treatment indicator alone on '{escape(s['time'])}' "
-        f"with event '{escape(s['event'])}'; log-rank p = {_fmt(s['logrank_p'])}. The interval treats the "
+        f"with event '{escape(s['event'])}'; log-rank p = {format_value(s['logrank_p'])}. The interval treats the "
         f"synthetic controls as patients: it leaves out the uncertainty of the model, which learnt from "
         f"{s['model_rows']:,} real patients.</p></div></section>"
         "<section id='balance'><h2>Balance</h2><div class='box'>"
-        f"<p>Largest |SMD| before matching (treated vs the whole synthetic pool): {_fmt(s['smd_before'])}; "
-        f"after matching: <b>{_fmt(s['smd_after'])}</b> (target &lt; {SMD_TARGET}).</p>"
+        f"<p>Largest |SMD| before matching (treated vs the whole synthetic pool): {format_value(s['smd_before'])}; "
+        f"after matching: <b>{format_value(s['smd_after'])}</b> (target &lt; {SMD_TARGET}).</p>"
         f"<p>{s['n_treated']:,} of {s['n_treated_input']:,} treated patients matched to {s['n_controls']:,} synthetic "
         f"controls ({s['ratio']} per patient; {escape(s['method'])} matching within a caliper of "
         f"{s['caliper_logit_sd']} SD of the logit propensity) from a pool of {s['pool_size']:,} synthetic rows"
@@ -130,7 +131,8 @@ def render_html(result: ControlArmResult) -> str:
         f"<details><summary>SMD of every term</summary><table><tr><th>term</th><th>before</th><th>after</th></tr>"
         f"{terms}</table></details><p><b>What happened:</b></p><ul>{notes}</ul></div></section>"
         f"<section id='figures'><h2>Figures</h2>{figures}</section>"
-        f"<p class='note'>Engine '{escape(s['engine'])}', seed {_fmt(s['seed'])}, created {escape(s['created'])}. "
+        f"<p class='note'>Engine '{escape(s['engine'])}', seed {format_value(s['seed'])}, "
+        f"created {escape(s['created'])}. "
         "The numbers are in summary.json beside this file.</p></main></body></html>"
     )
 
