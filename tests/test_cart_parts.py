@@ -184,3 +184,43 @@ def test_an_outcome_after_a_wide_panel_keeps_its_tie_to_the_whole_panel():
     arrays[f"{class_key}s/cols"] = arrays[f"{class_key}s/cols"] + len(features)
     with pytest.raises(ValueError, match="do not come before"):
         get_engine("cart")()._set_state(meta, arrays)
+
+
+CONCAVITY = ["mean concavity", "mean concave points", "concavity error", "concave points error",
+             "worst concavity", "worst concave points"]
+
+
+def test_a_small_point_mass_at_zero_keeps_its_share_and_its_company(tmp_path):
+    from synthcare.persistence import load_model, save_model
+
+    frame = load("breast_wdbc")
+    real_zero = (frame[CONCAVITY] == 0).all(axis=1)
+    assert ((frame[CONCAVITY] == 0).any(axis=1) == real_zero).all()  # in the real data: all or none
+    model = get_engine("cart")(random_state=0).fit(frame)
+    spiked = [m["name"] for m in model.columns_ if "spike" in m]
+    assert {"mean concavity", "mean concave points"} <= set(spiked)
+    save_model(model, tmp_path / "model")
+    synthetic = load_model(tmp_path / "model").sample(5000, random_state=1)
+    zero = synthetic[CONCAVITY] == 0
+    # the share of tumours with no concavity is kept (0.2% without the spike's own tree) ...
+    assert 0.5 * real_zero.mean() < zero["mean concavity"].mean() < 2 * real_zero.mean()
+    # ... and a zero error or worst value comes with a zero mean (3.4% of rows had a lone
+    # zero error when gaps drawn past the bound were clipped onto zero)
+    alone = zero.any(axis=1) & ~zero["mean concavity"]
+    assert alone.mean() < 0.005
+    cohort = model.sample(200, conditions="`mean concavity` == 0", random_state=2)
+    assert (cohort["mean concavity"] == 0).all()
+    assert (cohort["worst concavity"] == 0).mean() > 0.5  # the spike's company follows it
+    cohort = model.sample(300, conditions="`mean concavity` > 0.01", random_state=3)
+    assert (cohort["mean concavity"] > 0.01).all()
+
+
+def test_find_spike_takes_only_a_small_mass_at_an_end_of_the_range():
+    from synthcare.engines.cart import find_spike
+
+    values = np.r_[np.zeros(10), np.linspace(1, 5, 290)]
+    assert find_spike(values) == 0.0
+    assert find_spike(-values) == 0.0  # at the top of the range
+    assert find_spike(np.r_[np.zeros(100), np.linspace(1, 5, 200)]) is None  # the grid keeps it
+    assert find_spike(np.r_[np.full(10, 3.0), np.linspace(1, 5, 290)]) is None  # not at an end
+    assert find_spike(np.repeat(np.arange(30.0), 10)) is None  # ties everywhere: no single spike

@@ -7,10 +7,12 @@ quantile grid (interpolated, so values are smoothed rather than copied) for cont
 Each bagged tree is pruned on the rows its bootstrap sample left out, so that leaves hold
 what generalises rather than what singles out a few training rows.
 A continuous column with missing values gets a tree for "is missing" first, so missingness
-follows the other columns, and later columns see it.
+follows the other columns, and later columns see it. So does a small point mass at either end of
+a column's range (a measurement at exactly zero), which the quantile grids would smear.
 Two things trees do badly on clinical tables are learnt before them. A column bounded by an
 earlier one (recurrence before death, follow-up ending at the close of the study so that later
-enrolment means shorter follow-up) is drawn as its gap to that bound, so no row crosses it. A
+enrolment means shorter follow-up) is drawn as its gap to that bound, so no row crosses it; a
+gap that would leave the column's range is drawn again rather than clipped onto its end. A
 continuous column that depends on many earlier ones a little each (a wide laboratory panel) gets
 a linear part on normal scores, the trees learning the rest (see :mod:`synthcare.engines.linear`).
 """
@@ -35,6 +37,14 @@ MAX_POINTS = 256
 #: it cannot single out a few rows, and on small tables it carries the main dependencies
 #: (lung: outcome on survival time), which the noisy out-of-bag loss would otherwise drop.
 KEEP_SHARE = 0.2
+#: A small point mass at either end of a continuous column (see find_spike) gets its own tree.
+SPIKE_ROWS = 5
+SPIKE_SHARE = 0.01
+SPIKE_RATIO = 2.0
+#: Larger point masses are kept by the quantile grids themselves (equal neighbouring points).
+SPIKE_MAX_SHARE = 0.1
+#: Draws of a bounded column's gap before a value still out of range is clipped (see _within).
+REDRAWS = 20
 
 
 class CARTSynthesizer(BaseSynthesizer):
@@ -145,6 +155,14 @@ class CARTSynthesizer(BaseSynthesizer):
                 self._fit_discrete(f"c{j}m", preds, missing.astype(np.int64), 2, leaf, rng)
             if missing.all():
                 continue
+            spike = find_spike(y[~missing])
+            if spike is not None:
+                self.columns_[j]["spike"] = spike
+                at = y[~missing] == spike
+                self._fit_discrete(f"c{j}z", preds[~missing], at.astype(np.int64), 2, leaf, rng)
+                missing = missing | (y == spike)  # the continuous part learns the other values
+                if missing.all():
+                    continue
             if anchor is None and self.link:
                 y = self._fit_link(j, Z, preds, missing, y, leaf, rng)
             self._fit_continuous(f"c{j}", preds[~missing], y[~missing], leaf, rng)
@@ -158,6 +176,9 @@ class CARTSynthesizer(BaseSynthesizer):
         Z = np.zeros_like(X)
         for j, col in enumerate(columns):
             seen = col.values[~np.isnan(col.values)] if col.kind == "continuous" else col.values[:0]
+            spike = find_spike(seen)
+            if spike is not None:  # the spike gets its own tree; the grid is for the other values
+                seen = seen[seen != spike]
             if seen.size < 2:
                 continue
             grid = self._marginal(seen.astype(float))
@@ -329,13 +350,38 @@ class CARTSynthesizer(BaseSynthesizer):
         missing = np.zeros(n, dtype=bool)
         if self._has(f"c{j}m"):
             missing = self._draw(f"c{j}m", "probs", preds, rng) == 1
+        at_spike = np.zeros(n, dtype=bool)
+        if self._has(f"c{j}z") and (~missing).any():
+            at_spike[~missing] = self._draw(f"c{j}z", "probs", preds[~missing], rng) == 1
+            spiked = bounds.base(meta, preds[at_spike]) + meta["sign"] * meta["spike"] \
+                if meta.get("anchor") is not None else np.full(int(at_spike.sum()), meta["spike"])
+            values[at_spike] = _clip(spiked, meta)
+            missing = missing | at_spike
         if self._has(f"c{j}") and (~missing).any():
-            drawn = self._draw(f"c{j}", "grid", preds[~missing], rng)
+            rows = preds[~missing]
+            drawn = self._draw(f"c{j}", "grid", rows, rng)
             if meta.get("linear"):
-                drawn = self._unlink(j, self._link_mean(j, preds[~missing]), drawn)
+                drawn = self._unlink(j, self._link_mean(j, rows), drawn)
             if meta.get("anchor") is not None:
-                drawn = bounds.base(meta, preds[~missing]) + meta["sign"] * drawn
+                drawn = self._within(j, rows, drawn, rng)
             values[~missing] = _clip(drawn, meta)
+        return values
+
+    def _within(self, j: int, preds: np.ndarray, gaps: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Values of anchored column ``j`` from their drawn gaps to the bound, a gap that would
+        take the value outside the column's range being drawn again (up to REDRAWS times, then
+        clipped): the gap's distribution cut to what the row allows. Clipping alone would pile
+        such rows onto the range's end (a tumour measurement at exactly zero)."""
+        meta = self.columns_[j]
+        lo = -np.inf if meta["lower"] is None else meta["lower"]
+        hi = np.inf if meta["upper"] is None else meta["upper"]
+        base = bounds.base(meta, preds)
+        values = base + meta["sign"] * gaps
+        for _ in range(REDRAWS):
+            out = np.flatnonzero((values < lo) | (values > hi))
+            if out.size == 0:
+                break
+            values[out] = base[out] + meta["sign"] * self._draw(f"c{j}", "grid", preds[out], rng)
         return values
 
     def _sample_encoded(self, n: int, rng: np.random.Generator) -> list[Encoded]:
@@ -372,7 +418,7 @@ class CARTSynthesizer(BaseSynthesizer):
             key, field = name.split("/", 1)
             parts.setdefault(key, {})[field] = arr
         for key, part in parts.items():
-            column = int(key.split(".")[0][1:].rstrip("mqls"))
+            column = int(key.split(".")[0][1:].rstrip("mqlsz"))
             if "left" in part:
                 scored = key.split(".")[0] + "s" in parts
                 trees.check(part, max(column + scored, 1))
@@ -380,6 +426,26 @@ class CARTSynthesizer(BaseSynthesizer):
                                    or np.any(part["cols"] < 0)):
                 raise ValueError(f"linear part '{key}' refers to columns that do not come before it")
         self.parts_ = parts
+
+
+def find_spike(values: np.ndarray) -> float | None:
+    """The smallest or largest value where it holds a small point mass (a measurement at zero
+    or at a detection limit, a gap of zero to a bound), else None: at least SPIKE_ROWS rows and
+    SPIKE_SHARE of them, at most SPIKE_MAX_SHARE, and SPIKE_RATIO times as many rows as any
+    other value. A grid point stands for ROWS_PER_POINT rows or more and a leaf has 16, so the
+    grids smear a mass this small over its neighbourhood, and it would not follow the columns
+    it goes with (a tumour with no concavity has zero on all six concavity measures)."""
+    if values.size < 2 * SPIKE_ROWS:
+        return None
+    uniq, counts = np.unique(values, return_counts=True)
+    if uniq.size < 3:
+        return None
+    for i in (0, uniq.size - 1):
+        others = np.delete(counts, i).max()
+        if counts[i] >= max(SPIKE_ROWS, SPIKE_SHARE * values.size) and counts[i] >= SPIKE_RATIO * others \
+                and counts[i] <= SPIKE_MAX_SHARE * values.size:
+            return float(uniq[i])
+    return None
 
 
 def _points(rows: int, least: int) -> int:

@@ -184,6 +184,21 @@ def _continuous(model, j: int, meta: dict, preds: np.ndarray, region, rng: np.ra
     lo, hi = lo[which], hi[which]
     if bounds is not None:  # relations to earlier columns, row by row
         lo, hi = np.maximum(lo, bounds[0][:, None]), np.minimum(hi, bounds[1][:, None])
+    if meta.get("anchor") is not None:  # a gap is drawn: keep the value inside the column's range
+        lo = np.maximum(lo, -INF if meta["lower"] is None else meta["lower"])
+        hi = np.minimum(hi, INF if meta["upper"] is None else meta["upper"])
+    spike_mass = np.zeros(n)
+    spike = np.full(n, np.nan)  # the spike's value per row
+    if model._has(f"c{j}z"):  # a point mass at the end of the range, with its own tree
+        spike = np.full(n, meta["spike"], dtype=float)
+        if meta.get("anchor") is not None:
+            spike = anchor_base(meta, preds) + meta["sign"] * spike
+        with np.errstate(invalid="ignore"):
+            inside = ((spike[:, None] >= lo) & (spike[:, None] <= hi)).any(axis=1)
+        p_spike = _probs(model, f"c{j}z", preds, rng)[:, 1]
+        spike_mass = p_spike * inside
+    else:
+        p_spike = np.zeros(n)
     value_mass = np.zeros(n)
     drawn = np.full(n, np.nan)
     if has_values:
@@ -208,9 +223,10 @@ def _continuous(model, j: int, meta: dict, preds: np.ndarray, region, rng: np.ra
             gaps = _into(model._unlink(j, mean, gaps), *wanted)
         drawn = _clip(gaps, meta)
     miss_mass = p_miss * allow_missing
-    mass = miss_mass + (1 - p_miss) * value_mass
-    missing = rng.random(n) * np.where(mass > 0, mass, 1) < miss_mass
-    values = np.where(missing, np.nan, drawn)
+    spike_mass = (1 - p_miss) * spike_mass
+    mass = miss_mass + spike_mass + (1 - p_miss) * (1 - p_spike) * value_mass
+    u = rng.random(n) * np.where(mass > 0, mass, 1)
+    values = np.where(u < miss_mass, np.nan, np.where(u < miss_mass + spike_mass, spike, drawn))
     return values, mass
 
 
