@@ -28,6 +28,32 @@ ENVELOPE_ROWS = 200
 #: The bounding column takes at most this many values (a calendar year, a grade): bounds found
 #: along a finely measured column are the edge of a correlated cloud, not of the data.
 ENVELOPE_LEVELS = 50
+#: Fewer rows with both columns known than this do not establish an ordering.
+ORDER_ROWS = 20
+
+
+def find_orders(X: np.ndarray, columns: list[Encoded], j: int, skip: int | None = None) -> list[list[int]]:
+    """Every earlier continuous column that bounds column ``j`` on all rows where both are known,
+    as ``[column, sign]`` (sign +1 for "j >= column"), except ``skip`` (the anchor, which the
+    gap keeps already). Orderings that unrelated pairs keep too (ranges far apart) are left out.
+    Sampling draws a value again where it would break one (a visit day after the end of
+    follow-up), which keeps the column's own shape where a gap would not (see find_anchor)."""
+    y = X[:, j]
+    out = []
+    for i in range(j):
+        if i == skip or columns[i].kind != "continuous":
+            continue
+        both = ~np.isnan(y) & ~np.isnan(X[:, i])
+        if both.sum() < ORDER_ROWS:
+            continue
+        gap = y[both] - X[both, i]
+        for sign in (1, -1):
+            if (sign * gap).min() < 0:
+                continue
+            if np.mean(sign * (y[both] - np.roll(X[both, i], gap.size // 2)) >= 0) > 0.95:
+                continue
+            out.append([i, sign])
+    return out
 
 
 def find_anchor(X: np.ndarray, columns: list[Encoded], j: int) -> tuple[int, int, float, float] | None:

@@ -12,7 +12,8 @@ a column's range (a measurement at exactly zero), which the quantile grids would
 Two things trees do badly on clinical tables are learnt before them. A column bounded by an
 earlier one (recurrence before death, follow-up ending at the close of the study so that later
 enrolment means shorter follow-up) is drawn as its gap to that bound, so no row crosses it; a
-gap that would leave the column's range is drawn again rather than clipped onto its end. A
+gap that would leave the column's range is drawn again rather than clipped onto its end, and so is a
+value that breaks an ordering all training rows keep (no visit after the end of follow-up). A
 continuous column that depends on many earlier ones a little each (a wide laboratory panel) gets
 a linear part on normal scores, the trees learning the rest (see :mod:`synthcare.engines.linear`).
 """
@@ -43,7 +44,7 @@ SPIKE_SHARE = 0.01
 SPIKE_RATIO = 2.0
 #: Larger point masses are kept by the quantile grids themselves (equal neighbouring points).
 SPIKE_MAX_SHARE = 0.1
-#: Draws of a bounded column's gap before a value still out of range is clipped (see _within).
+#: Draws of a value before one still out of range is clipped (see _values_inside).
 REDRAWS = 20
 
 
@@ -145,6 +146,10 @@ class CARTSynthesizer(BaseSynthesizer):
                     i, sign, offset, slope = anchor
                     self.columns_[j].update(anchor=i, sign=sign, offset=offset, slope=slope)
                     y = sign * (y - bounds.base(self.columns_[j], X))
+            if col.kind == "continuous":
+                orders = bounds.find_orders(X, columns, j, skip=None if anchor is None else anchor[0])
+                if orders:
+                    self.columns_[j]["orders"] = orders
             if col.kind == "discrete":
                 if self.link and col.n_classes == 2:
                     preds = self._fit_score(j, Z, preds, y)
@@ -358,30 +363,49 @@ class CARTSynthesizer(BaseSynthesizer):
             values[at_spike] = _clip(spiked, meta)
             missing = missing | at_spike
         if self._has(f"c{j}") and (~missing).any():
-            rows = preds[~missing]
-            drawn = self._draw(f"c{j}", "grid", rows, rng)
-            if meta.get("linear"):
-                drawn = self._unlink(j, self._link_mean(j, rows), drawn)
-            if meta.get("anchor") is not None:
-                drawn = self._within(j, rows, drawn, rng)
-            values[~missing] = _clip(drawn, meta)
+            values[~missing] = _clip(self._values_inside(j, preds[~missing], rng), meta)
         return values
 
-    def _within(self, j: int, preds: np.ndarray, gaps: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Values of anchored column ``j`` from their drawn gaps to the bound, a gap that would
-        take the value outside the column's range being drawn again (up to REDRAWS times, then
-        clipped): the gap's distribution cut to what the row allows. Clipping alone would pile
-        such rows onto the range's end (a tumour measurement at exactly zero)."""
+    def _values(self, j: int, preds: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Continuous column ``j`` drawn from its trees for rows whose earlier columns are
+        ``preds``, through its linear part or from its gap to a bound where it has one."""
+        meta = self.columns_[j]
+        drawn = self._draw(f"c{j}", "grid", preds, rng)
+        if meta.get("linear"):
+            drawn = self._unlink(j, self._link_mean(j, preds), drawn)
+        if meta.get("anchor") is not None:
+            drawn = bounds.base(meta, preds) + meta["sign"] * drawn
+        return drawn
+
+    def _values_inside(self, j: int, preds: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """:meth:`_values`, a value outside the column's range or breaking an ordering the
+        training rows all keep (a visit day after the end of follow-up) being drawn again, up to
+        REDRAWS times: the column's distribution cut to what the row allows. Clipping alone
+        would pile such rows onto the range's end (a tumour measurement at exactly zero). What
+        still breaks an ordering then is set onto its bound."""
         meta = self.columns_[j]
         lo = -np.inf if meta["lower"] is None else meta["lower"]
         hi = np.inf if meta["upper"] is None else meta["upper"]
-        base = bounds.base(meta, preds)
-        values = base + meta["sign"] * gaps
+        orders = [(int(i), int(sign)) for i, sign in meta.get("orders", [])]
+
+        def broken(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+            bad = (values < lo) | (values > hi)
+            for i, sign in orders:
+                with np.errstate(invalid="ignore"):
+                    bad |= sign * (values - preds[rows, i]) < 0  # NaN on either side: no order
+            return bad
+
+        values = self._values(j, preds, rng)
+        rows = np.arange(values.size)
         for _ in range(REDRAWS):
-            out = np.flatnonzero((values < lo) | (values > hi))
+            out = rows[broken(values, rows)]
             if out.size == 0:
                 break
-            values[out] = base[out] + meta["sign"] * self._draw(f"c{j}", "grid", preds[out], rng)
+            values[out] = self._values(j, preds[out], rng)
+        for i, sign in orders:
+            ref = preds[:, i]
+            with np.errstate(invalid="ignore"):
+                values = np.where(sign * (values - ref) < 0, ref, values)
         return values
 
     def _sample_encoded(self, n: int, rng: np.random.Generator) -> list[Encoded]:
@@ -413,6 +437,10 @@ class CARTSynthesizer(BaseSynthesizer):
 
     def _set_state(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         self.columns_ = meta["columns"]
+        for j, column in enumerate(self.columns_):
+            for order in column.get("orders", []):
+                if len(order) != 2 or not 0 <= int(order[0]) < j or int(order[1]) not in (-1, 1):
+                    raise ValueError(f"column {j} has an ordering {order!r} that does not refer to an earlier column")
         parts: dict[str, dict[str, np.ndarray]] = {}
         for name, arr in arrays.items():
             key, field = name.split("/", 1)

@@ -184,9 +184,16 @@ def _continuous(model, j: int, meta: dict, preds: np.ndarray, region, rng: np.ra
     lo, hi = lo[which], hi[which]
     if bounds is not None:  # relations to earlier columns, row by row
         lo, hi = np.maximum(lo, bounds[0][:, None]), np.minimum(hi, bounds[1][:, None])
-    if meta.get("anchor") is not None:  # a gap is drawn: keep the value inside the column's range
-        lo = np.maximum(lo, -INF if meta["lower"] is None else meta["lower"])
-        hi = np.minimum(hi, INF if meta["upper"] is None else meta["upper"])
+    # keep the value inside the column's range and the orderings the training rows all keep
+    lo = np.maximum(lo, -INF if meta["lower"] is None else meta["lower"])
+    hi = np.minimum(hi, INF if meta["upper"] is None else meta["upper"])
+    for i, sign in meta.get("orders", []):
+        ref = preds[:, int(i)][:, None]
+        known = ~np.isnan(ref)
+        if sign > 0:
+            lo = np.where(known, np.maximum(lo, ref), lo)
+        else:
+            hi = np.where(known, np.minimum(hi, ref), hi)
     spike_mass = np.zeros(n)
     spike = np.full(n, np.nan)  # the spike's value per row
     if model._has(f"c{j}z"):  # a point mass at the end of the range, with its own tree
