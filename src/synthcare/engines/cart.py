@@ -360,6 +360,10 @@ class CARTSynthesizer(BaseSynthesizer):
             at_spike[~missing] = self._draw(f"c{j}z", "probs", preds[~missing], rng) == 1
             spiked = bounds.base(meta, preds[at_spike]) + meta["sign"] * meta["spike"] \
                 if meta.get("anchor") is not None else np.full(int(at_spike.sum()), meta["spike"])
+            if self._has(f"c{j}"):  # where the spike breaks an ordering, the other values are drawn
+                keep = ~self._broken(j, preds[at_spike], spiked)
+                at_spike[np.flatnonzero(at_spike)[~keep]] = False
+                spiked = spiked[keep]
             values[at_spike] = _clip(spiked, meta)
             missing = missing | at_spike
         if self._has(f"c{j}") and (~missing).any():
@@ -383,30 +387,29 @@ class CARTSynthesizer(BaseSynthesizer):
         REDRAWS times: the column's distribution cut to what the row allows. Clipping alone
         would pile such rows onto the range's end (a tumour measurement at exactly zero). What
         still breaks an ordering then is set onto its bound."""
-        meta = self.columns_[j]
-        lo = -np.inf if meta["lower"] is None else meta["lower"]
-        hi = np.inf if meta["upper"] is None else meta["upper"]
-        orders = [(int(i), int(sign)) for i, sign in meta.get("orders", [])]
-
-        def broken(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
-            bad = (values < lo) | (values > hi)
-            for i, sign in orders:
-                with np.errstate(invalid="ignore"):
-                    bad |= sign * (values - preds[rows, i]) < 0  # NaN on either side: no order
-            return bad
-
         values = self._values(j, preds, rng)
-        rows = np.arange(values.size)
         for _ in range(REDRAWS):
-            out = rows[broken(values, rows)]
+            out = np.flatnonzero(self._broken(j, preds, values))
             if out.size == 0:
                 break
             values[out] = self._values(j, preds[out], rng)
-        for i, sign in orders:
-            ref = preds[:, i]
+        for i, sign in self.columns_[j].get("orders", []):
+            ref = preds[:, int(i)]
             with np.errstate(invalid="ignore"):
                 values = np.where(sign * (values - ref) < 0, ref, values)
         return values
+
+    def _broken(self, j: int, preds: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Per row: whether column ``j``'s value lies outside the column's range or breaks one
+        of its orderings with the earlier columns ``preds`` (NaN on either side: no ordering)."""
+        meta = self.columns_[j]
+        lo = -np.inf if meta["lower"] is None else meta["lower"]
+        hi = np.inf if meta["upper"] is None else meta["upper"]
+        bad = (values < lo) | (values > hi)
+        for i, sign in meta.get("orders", []):
+            with np.errstate(invalid="ignore"):
+                bad |= sign * (values - preds[:, int(i)]) < 0
+        return bad
 
     def _sample_encoded(self, n: int, rng: np.random.Generator) -> list[Encoded]:
         X = np.empty((n, len(self.columns_)))
