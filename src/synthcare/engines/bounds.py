@@ -46,14 +46,16 @@ def find_orders(X: np.ndarray, columns: list[Encoded], j: int, skip: int | None 
         both = ~np.isnan(y) & ~np.isnan(X[:, i])
         if both.sum() < ORDER_ROWS:
             continue
-        gap = y[both] - X[both, i]
-        for sign in (1, -1):
-            if (sign * gap).min() < 0:
-                continue
-            if np.mean(sign * (y[both] - np.roll(X[both, i], gap.size // 2)) >= 0) > 0.95:
-                continue
-            out.append([i, sign])
+        out += [[i, sign] for sign in (1, -1) if _ordered(y[both], X[both, i], sign)]
     return out
+
+
+def _ordered(y: np.ndarray, x: np.ndarray, sign: int) -> bool:
+    """Whether ``sign * (y - x) >= 0`` on every row, and not merely because the two ranges lie
+    far apart (an ordering that unrelated pairs keep too teaches nothing)."""
+    if (sign * (y - x)).min() < 0:
+        return False
+    return bool(np.mean(sign * (y - np.roll(x, x.size // 2)) >= 0) <= 0.95)
 
 
 def find_anchor(X: np.ndarray, columns: list[Encoded], j: int) -> tuple[int, int, float, float] | None:
@@ -78,14 +80,10 @@ def find_anchor(X: np.ndarray, columns: list[Encoded], j: int) -> tuple[int, int
         x = X[:, i]
         if np.isnan(x[present]).any():
             continue
-        gap = y[present] - x[present]
         for sign in (1, -1):
-            signed = sign * gap
-            if signed.min() < 0:
+            if not _ordered(y[present], x[present], sign):
                 continue
-            # an ordering that holds for unrelated pairs too (ranges far apart) teaches nothing
-            if np.mean(sign * (y[present] - np.roll(x[present], len(gap) // 2)) >= 0) > 0.95:
-                continue
+            signed = sign * (y[present] - x[present])
             # a gap without ties would turn the column's own spike (day 0, say) into a smear
             if own_spike and np.mean(signed == 0) < 0.01:
                 continue
@@ -98,6 +96,14 @@ def find_anchor(X: np.ndarray, columns: list[Encoded], j: int) -> tuple[int, int
 def base(meta: dict[str, Any], X: np.ndarray) -> np.ndarray:
     """The bound an anchored column is drawn relative to: ``offset + slope * anchor``."""
     return meta.get("offset", 0.0) + meta.get("slope", 1.0) * X[:, meta["anchor"]]
+
+
+def from_gap(meta: dict[str, Any], X: np.ndarray, drawn: np.ndarray) -> np.ndarray:
+    """Values of a column from what its model drew for rows ``X``: the gap to its bound where it
+    is anchored (see :func:`base`), else the values themselves."""
+    if meta.get("anchor") is None:
+        return drawn
+    return base(meta, X) + meta["sign"] * drawn
 
 
 def find_envelope(X: np.ndarray, columns: list[Encoded], j: int) -> tuple[int, int, float, float] | None:

@@ -358,8 +358,7 @@ class CARTSynthesizer(BaseSynthesizer):
         at_spike = np.zeros(n, dtype=bool)
         if self._has(f"c{j}z") and (~missing).any():
             at_spike[~missing] = self._draw(f"c{j}z", "probs", preds[~missing], rng) == 1
-            spiked = bounds.base(meta, preds[at_spike]) + meta["sign"] * meta["spike"] \
-                if meta.get("anchor") is not None else np.full(int(at_spike.sum()), meta["spike"])
+            spiked = bounds.from_gap(meta, preds[at_spike], np.full(int(at_spike.sum()), meta["spike"]))
             if self._has(f"c{j}"):  # where the spike breaks an ordering, the other values are drawn
                 keep = ~self._broken(j, preds[at_spike], spiked)
                 at_spike[np.flatnonzero(at_spike)[~keep]] = False
@@ -377,9 +376,7 @@ class CARTSynthesizer(BaseSynthesizer):
         drawn = self._draw(f"c{j}", "grid", preds, rng)
         if meta.get("linear"):
             drawn = self._unlink(j, self._link_mean(j, preds), drawn)
-        if meta.get("anchor") is not None:
-            drawn = bounds.base(meta, preds) + meta["sign"] * drawn
-        return drawn
+        return bounds.from_gap(meta, preds, drawn)
 
     def _values_inside(self, j: int, preds: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """:meth:`_values`, a value outside the column's range or breaking an ordering the

@@ -16,6 +16,7 @@ import numpy as np
 from synthcare.columns.base import Encoded
 from synthcare.engines import linear, truncated
 from synthcare.engines.bounds import base as anchor_base
+from synthcare.engines.bounds import from_gap
 
 INF = np.inf
 
@@ -197,9 +198,7 @@ def _continuous(model, j: int, meta: dict, preds: np.ndarray, region, rng: np.ra
     spike_mass = np.zeros(n)
     spike = np.full(n, np.nan)  # the spike's value per row
     if model._has(f"c{j}z"):  # a point mass at the end of the range, with its own tree
-        spike = np.full(n, meta["spike"], dtype=float)
-        if meta.get("anchor") is not None:
-            spike = anchor_base(meta, preds) + meta["sign"] * spike
+        spike = from_gap(meta, preds, np.full(n, meta["spike"], dtype=float))
         with np.errstate(invalid="ignore"):
             inside = ((spike[:, None] >= lo) & (spike[:, None] <= hi)).any(axis=1)
         p_spike = _probs(model, f"c{j}z", preds, rng)[:, 1]
@@ -224,8 +223,7 @@ def _continuous(model, j: int, meta: dict, preds: np.ndarray, region, rng: np.ra
         for rows, grids, leaf in model._leaf_rows(f"c{j}", "grid", preds, rng):  # grids differ by tree
             if rows.size:
                 gaps[rows], value_mass[rows] = truncated.grid_values(grids[leaf], lo[rows], hi[rows], rng)
-        if meta.get("anchor") is not None:
-            gaps = anchor_base(meta, preds) + meta["sign"] * gaps
+        gaps = from_gap(meta, preds, gaps)
         if meta.get("linear"):
             gaps = _into(model._unlink(j, mean, gaps), *wanted)
         drawn = _clip(gaps, meta)
