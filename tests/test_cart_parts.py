@@ -254,3 +254,26 @@ def test_a_spike_drawn_from_its_own_tree_keeps_the_learnt_orderings():
         for i, sign in meta.get("orders", []):
             gap = sign * (synthetic[meta["name"]] - synthetic[names[i]])
             assert (gap < -1e-6).sum() == 0, (meta["name"], names[i])
+
+
+def test_a_bounded_column_the_link_explains_keeps_its_function_and_its_bound():
+    frame = load("breast_wdbc")
+    model = get_engine("cart")(random_state=0).fit(frame)
+    meta = {m["name"]: m for m in model.columns_}
+    names = [m["name"] for m in model.columns_]
+    area = meta["worst area"]  # never below the mean area, and nearly pi * (worst radius)**2
+    assert area.get("anchor") is None and area.get("linear")
+    assert [names.index("mean area"), 1] in area["orders"]
+    synthetic = model.sample(5000, random_state=1)
+    assert (synthetic["worst area"] >= synthetic["mean area"]).all()
+    assert (synthetic["worst radius"] >= synthetic["mean radius"]).all()
+    # drawn as a gap to the mean area, the area left its radius 4 times as loosely as in the
+    # real data (trees cut the curve into steps); the link follows the curve
+    def shape(d):
+        return (d["worst area"] / d["worst radius"] ** 2).std()
+
+    assert shape(synthetic) < 2 * shape(frame)
+    # where many rows sit on the bound (death on the day of progression) the gap stays
+    mgus2 = get_engine("cart")(random_state=0).fit(load("mgus2"))
+    futime = next(m for m in mgus2.columns_ if m["name"] == "futime")
+    assert futime.get("anchor") is not None

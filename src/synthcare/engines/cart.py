@@ -13,7 +13,9 @@ Two things trees do badly on clinical tables are learnt before them. A column bo
 earlier one (recurrence before death, follow-up ending at the close of the study so that later
 enrolment means shorter follow-up) is drawn as its gap to that bound, so no row crosses it; a
 gap that would leave the column's range is drawn again rather than clipped onto its end, and so is a
-value that breaks an ordering all training rows keep (no visit after the end of follow-up). A
+value that breaks an ordering all training rows keep (no visit after the end of follow-up); a bounded
+column that is nearly a function of earlier ones (a tumour's worst area of its worst radius) is linked
+instead, and keeps its bound as such an ordering. A
 continuous column that depends on many earlier ones a little each (a wide laboratory panel) gets
 a linear part on normal scores, the trees learning the rest (see :mod:`synthcare.engines.linear`).
 """
@@ -46,6 +48,11 @@ SPIKE_RATIO = 2.0
 SPIKE_MAX_SHARE = 0.1
 #: Draws of a value before one still out of range is clipped (see _values_inside).
 REDRAWS = 20
+#: A column bounded by an earlier one is linked rather than drawn as a gap to it when the link
+#: explains at least this share of its variance out of sample, and fewer than ANCHOR_TIES of
+#: the rows sit on the bound (see CARTSynthesizer._anchor).
+LINK_OVER_ANCHOR = 0.8
+ANCHOR_TIES = 0.1
 
 
 class CARTSynthesizer(BaseSynthesizer):
@@ -141,7 +148,7 @@ class CARTSynthesizer(BaseSynthesizer):
             y = col.values
             anchor = None
             if col.kind == "continuous":
-                anchor = bounds.find_anchor(X, columns, j) or bounds.find_envelope(X, columns, j)
+                anchor = self._anchor(X, Z, columns, j)
                 if anchor is not None:
                     i, sign, offset, slope = anchor
                     self.columns_[j].update(anchor=i, sign=sign, offset=offset, slope=slope)
@@ -172,6 +179,27 @@ class CARTSynthesizer(BaseSynthesizer):
                 y = self._fit_link(j, Z, preds, missing, y, leaf, rng)
             self._fit_continuous(f"c{j}", preds[~missing], y[~missing], leaf, rng)
         progress(len(columns), len(columns), "done")
+
+    def _anchor(self, X: np.ndarray, Z: np.ndarray | None, columns: list[Encoded], j: int
+                ) -> tuple[int, int, float, float] | None:
+        """The bound column ``j`` is drawn as a gap to (see :mod:`synthcare.engines.bounds`),
+        or None. A plain ordering whose column the link explains almost wholly (a tumour's
+        worst area, nearly a function of its worst radius, is also never below its mean area)
+        is left to the link instead, where the rows rarely sit on the bound: trees on the gap
+        would blur the function, and the ordering still holds as a learnt one (see
+        :func:`bounds.find_orders`). Where many rows sit on the bound (death on the day of
+        progression) the gap keeps those ties, and the anchor stays."""
+        anchor = bounds.find_anchor(X, columns, j) or bounds.find_envelope(X, columns, j)
+        if anchor is None or Z is None or f"c{j}q" not in self.parts_ or anchor[2:] != (0.0, 1.0):
+            return anchor
+        i, sign = anchor[:2]
+        present = ~np.isnan(X[:, j])
+        ties = float(np.mean(X[present, j] == X[present, i]))
+        found = self._ridge(j, Z[present], Z[present, j])
+        if found is None or ties >= ANCHOR_TIES:
+            return anchor
+        explained = 1.0 - float(np.mean(found[1] ** 2)) / max(float(np.var(Z[present, j])), 1e-12)
+        return None if explained >= LINK_OVER_ANCHOR else anchor
 
     def _fit_scores(self, X: np.ndarray, columns: list[Encoded]) -> np.ndarray | None:
         """Each continuous column's marginal quantile grid (kept as ``c{j}q``) and its values as
