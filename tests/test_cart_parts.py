@@ -277,3 +277,26 @@ def test_a_bounded_column_the_link_explains_keeps_its_function_and_its_bound():
     mgus2 = get_engine("cart")(random_state=0).fit(load("mgus2"))
     futime = next(m for m in mgus2.columns_ if m["name"] == "futime")
     assert futime.get("anchor") is not None
+
+
+def test_a_time_drawn_as_a_gap_also_stays_inside_the_end_of_the_study(tmp_path):
+    from synthcare.persistence import load_model, save_model
+
+    frame = load("breast_rotterdam")
+    model = get_engine("cart")(random_state=0).fit(frame)
+    names = [m["name"] for m in model.columns_]
+    dtime = model.columns_[names.index("dtime")]
+    assert dtime["anchor"] == names.index("rtime")  # death is drawn as its gap to recurrence ...
+    envelope = next(o for o in dtime["orders"] if len(o) == 4)
+    assert envelope[:2] == [names.index("year"), -1]  # ... and kept before the study's end
+    save_model(model, tmp_path / "model")
+    synthetic = load_model(tmp_path / "model").sample(10_000, random_state=1)
+    end = envelope[2] + envelope[3] * synthetic["year"]
+    # 2.0% of rows passed it before; what is left comes from the year being drawn on a continuous
+    # scale and moved to a whole year on output
+    assert (synthetic["dtime"] > end + 0.5).mean() < 0.002
+    # 2.7% of rows died later than any real patient enrolled that year before
+    latest = frame.groupby("year")["dtime"].max()
+    assert (synthetic["dtime"] > synthetic["year"].map(latest)).mean() < 0.015
+    cohort = model.sample(1000, conditions="year >= 1990", random_state=2)
+    assert (cohort["dtime"] > envelope[2] + envelope[3] * cohort["year"] + 0.5).mean() < 0.005  # was 3.4%

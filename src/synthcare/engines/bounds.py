@@ -50,6 +50,14 @@ def find_orders(X: np.ndarray, columns: list[Encoded], j: int, skip: int | None 
     return out
 
 
+def order_bound(order: list, preds: np.ndarray) -> np.ndarray:
+    """Row by row, the value an ordering bounds its column by: the earlier column itself for
+    ``[column, sign]``, a straight line in it for ``[column, sign, offset, slope]`` (an
+    envelope, see :func:`find_envelope`). NaN where the earlier column is missing."""
+    offset, slope = (float(order[2]), float(order[3])) if len(order) == 4 else (0.0, 1.0)
+    return offset + slope * preds[:, int(order[0])]
+
+
 def _ordered(y: np.ndarray, x: np.ndarray, sign: int) -> bool:
     """Whether ``sign * (y - x) >= 0`` on every row, and not merely because the two ranges lie
     far apart (an ordering that unrelated pairs keep too teaches nothing)."""

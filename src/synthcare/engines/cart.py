@@ -13,7 +13,8 @@ Two things trees do badly on clinical tables are learnt before them. A column bo
 earlier one (recurrence before death, follow-up ending at the close of the study so that later
 enrolment means shorter follow-up) is drawn as its gap to that bound, so no row crosses it; a
 gap that would leave the column's range is drawn again rather than clipped onto its end, and so is a
-value that breaks an ordering all training rows keep (no visit after the end of follow-up); a bounded
+value that breaks an ordering all training rows keep (no visit after the end of follow-up, no death
+after the close of the study for a death time drawn as its gap to recurrence); a bounded
 column that is nearly a function of earlier ones (a tumour's worst area of its worst radius) is linked
 instead, and keeps its bound as such an ordering. A
 continuous column that depends on many earlier ones a little each (a wide laboratory panel) gets
@@ -155,6 +156,12 @@ class CARTSynthesizer(BaseSynthesizer):
                     y = sign * (y - bounds.base(self.columns_[j], X))
             if col.kind == "continuous":
                 orders = bounds.find_orders(X, columns, j, skip=None if anchor is None else anchor[0])
+                if anchor is None or anchor[2:] == (0.0, 1.0):
+                    # the end of follow-up as well (a death time drawn as its gap to the time
+                    # of recurrence stays before the close of the study)
+                    envelope = bounds.find_envelope(X, columns, j)
+                    if envelope is not None:
+                        orders.append(list(envelope))
                 if orders:
                     self.columns_[j]["orders"] = orders
             if col.kind == "discrete":
@@ -418,10 +425,10 @@ class CARTSynthesizer(BaseSynthesizer):
             if out.size == 0:
                 break
             values[out] = self._values(j, preds[out], rng)
-        for i, sign in self.columns_[j].get("orders", []):
-            ref = preds[:, int(i)]
+        for order in self.columns_[j].get("orders", []):
+            ref = bounds.order_bound(order, preds)
             with np.errstate(invalid="ignore"):
-                values = np.where(sign * (values - ref) < 0, ref, values)
+                values = np.where(order[1] * (values - ref) < 0, ref, values)
         return values
 
     def _broken(self, j: int, preds: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -431,9 +438,9 @@ class CARTSynthesizer(BaseSynthesizer):
         lo = -np.inf if meta["lower"] is None else meta["lower"]
         hi = np.inf if meta["upper"] is None else meta["upper"]
         bad = (values < lo) | (values > hi)
-        for i, sign in meta.get("orders", []):
+        for order in meta.get("orders", []):
             with np.errstate(invalid="ignore"):
-                bad |= sign * (values - preds[:, int(i)]) < 0
+                bad |= order[1] * (values - bounds.order_bound(order, preds)) < 0
         return bad
 
     def _sample_encoded(self, n: int, rng: np.random.Generator) -> list[Encoded]:
@@ -467,7 +474,8 @@ class CARTSynthesizer(BaseSynthesizer):
         self.columns_ = meta["columns"]
         for j, column in enumerate(self.columns_):
             for order in column.get("orders", []):
-                if len(order) != 2 or not 0 <= int(order[0]) < j or int(order[1]) not in (-1, 1):
+                if len(order) not in (2, 4) or not 0 <= int(order[0]) < j or int(order[1]) not in (-1, 1) \
+                        or not np.all(np.isfinite(np.asarray(order, dtype=float))):
                     raise ValueError(f"column {j} has an ordering {order!r} that does not refer to an earlier column")
         parts: dict[str, dict[str, np.ndarray]] = {}
         for name, arr in arrays.items():

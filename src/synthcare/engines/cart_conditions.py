@@ -16,7 +16,7 @@ import numpy as np
 from synthcare.columns.base import Encoded
 from synthcare.engines import linear, truncated
 from synthcare.engines.bounds import base as anchor_base
-from synthcare.engines.bounds import from_gap
+from synthcare.engines.bounds import from_gap, order_bound
 
 INF = np.inf
 
@@ -188,10 +188,10 @@ def _continuous(model, j: int, meta: dict, preds: np.ndarray, region, rng: np.ra
     # keep the value inside the column's range and the orderings the training rows all keep
     lo = np.maximum(lo, -INF if meta["lower"] is None else meta["lower"])
     hi = np.minimum(hi, INF if meta["upper"] is None else meta["upper"])
-    for i, sign in meta.get("orders", []):
-        ref = preds[:, int(i)][:, None]
+    for order in meta.get("orders", []):
+        ref = order_bound(order, preds)[:, None]
         known = ~np.isnan(ref)
-        if sign > 0:
+        if order[1] > 0:
             lo = np.where(known, np.maximum(lo, ref), lo)
         else:
             hi = np.where(known, np.minimum(hi, ref), hi)
