@@ -84,6 +84,8 @@ def main() -> None:
     parser.add_argument("--datasets", help="comma-separated dataset names (default: all)")
     parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 (default 5)")
     parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--update", action="store_true",
+                        help="keep the other engines' and datasets' records from seeds.json, replace only these")
     args = parser.parse_args()
     if args.seeds < 1:
         parser.error(f"--seeds must be at least 1, got {args.seeds}")
@@ -96,6 +98,15 @@ def main() -> None:
     engines = [e.removeprefix("synthcare:") for e in args.engines.split(",")]
     tasks = [(e, n, s) for e in engines for n in names for s in range(args.seeds)]
     records = []
+    if args.update and (HERE / "seeds.json").exists():
+        rerun = {(e, n) for e, n, _ in tasks}
+        kept = [r for r in json.loads((HERE / "seeds.json").read_text()) if (r["engine"], r["dataset"]) not in rerun]
+        counts = {sum(1 for r in kept if (r["engine"], r["dataset"]) == key)
+                  for key in {(r["engine"], r["dataset"]) for r in kept}}
+        if counts - {args.seeds}:
+            parser.error(f"seeds.json holds {sorted(counts)} seeds per dataset; "
+                         f"--update needs --seeds {sorted(counts)[0]}")
+        records = kept
     with multiprocessing.Pool(args.processes) as pool:
         for i, record in enumerate(pool.imap_unordered(_job, tasks), 1):
             records.append(record)
