@@ -148,20 +148,21 @@ class CARTSynthesizer(BaseSynthesizer):
             preds = X[:, :j]
             y = col.values
             anchor = None
+            envelope = None
             if col.kind == "continuous":
-                anchor = self._anchor(X, Z, columns, j)
+                envelope = bounds.find_envelope(X, columns, j)
+                plain = bounds.find_anchor(X, columns, j)
+                anchor = envelope if plain is None else self._anchor(X, Z, j, plain)
                 if anchor is not None:
                     i, sign, offset, slope = anchor
                     self.columns_[j].update(anchor=i, sign=sign, offset=offset, slope=slope)
                     y = sign * (y - bounds.base(self.columns_[j], X))
             if col.kind == "continuous":
                 orders = bounds.find_orders(X, columns, j, skip=None if anchor is None else anchor[0])
-                if anchor is None or anchor[2:] == (0.0, 1.0):
+                if envelope is not None and anchor != envelope:
                     # the end of follow-up as well (a death time drawn as its gap to the time
                     # of recurrence stays before the close of the study)
-                    envelope = bounds.find_envelope(X, columns, j)
-                    if envelope is not None:
-                        orders.append(list(envelope))
+                    orders.append(list(envelope))
                 if orders:
                     self.columns_[j]["orders"] = orders
             if col.kind == "discrete":
@@ -187,19 +188,18 @@ class CARTSynthesizer(BaseSynthesizer):
             self._fit_continuous(f"c{j}", preds[~missing], y[~missing], leaf, rng)
         progress(len(columns), len(columns), "done")
 
-    def _anchor(self, X: np.ndarray, Z: np.ndarray | None, columns: list[Encoded], j: int
+    def _anchor(self, X: np.ndarray, Z: np.ndarray | None, j: int, anchor: tuple[int, int, float, float]
                 ) -> tuple[int, int, float, float] | None:
-        """The bound column ``j`` is drawn as a gap to (see :mod:`synthcare.engines.bounds`),
-        or None. A plain ordering whose column the link explains almost wholly (a tumour's
+        """The ordering ``anchor`` (see :func:`bounds.find_anchor`) if column ``j`` is to be
+        drawn as its gap to it, else None. A column the link explains almost wholly (a tumour's
         worst area, nearly a function of its worst radius, is also never below its mean area)
         is left to the link instead, where the rows rarely sit on the bound: trees on the gap
         would blur the function, and the ordering still holds as a learnt one (see
         :func:`bounds.find_orders`). Where many rows sit on the bound (death on the day of
         progression) the gap keeps those ties, and the anchor stays."""
-        anchor = bounds.find_anchor(X, columns, j) or bounds.find_envelope(X, columns, j)
-        if anchor is None or Z is None or f"c{j}q" not in self.parts_ or anchor[2:] != (0.0, 1.0):
+        if Z is None or f"c{j}q" not in self.parts_:
             return anchor
-        i, sign = anchor[:2]
+        i = anchor[0]
         present = ~np.isnan(X[:, j])
         ties = float(np.mean(X[present, j] == X[present, i]))
         found = self._ridge(j, Z[present], Z[present, j])
@@ -476,7 +476,7 @@ class CARTSynthesizer(BaseSynthesizer):
             for order in column.get("orders", []):
                 if len(order) not in (2, 4) or not 0 <= int(order[0]) < j or int(order[1]) not in (-1, 1) \
                         or not np.all(np.isfinite(np.asarray(order, dtype=float))):
-                    raise ValueError(f"column {j} has an ordering {order!r} that does not refer to an earlier column")
+                    raise ValueError(f"column {j} has an ordering {order!r} that is not a bound by an earlier column")
         parts: dict[str, dict[str, np.ndarray]] = {}
         for name, arr in arrays.items():
             key, field = name.split("/", 1)
