@@ -171,7 +171,7 @@ class BaseSynthesizer:
 
             return sample_conditioned(self, n, conditions, rng)
         encoded = self._sample_encoded(n, rng)
-        return self.codec_.decode(encoded, n, rng)
+        return self.codec_.decode(encoded, n, rng, self._orderings())
 
     # ---------------------------------------------------------------- engine hooks
     def _fit_encoded(self, columns: list[Encoded], rng: np.random.Generator, progress: Progress) -> None:
@@ -179,6 +179,11 @@ class BaseSynthesizer:
 
     def _sample_encoded(self, n: int, rng: np.random.Generator) -> list[Encoded]:
         raise NotImplementedError
+
+    def _orderings(self) -> list[tuple[str, str, int]]:
+        """``(column, bound, sign)`` for every ordering ``sign * (column - bound) >= 0`` the
+        engine keeps in each row it draws, for decoding to keep too (see TableCodec.decode)."""
+        return []
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """JSON-able metadata and named arrays that fully describe the fitted engine."""

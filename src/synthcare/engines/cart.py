@@ -462,6 +462,15 @@ class CARTSynthesizer(BaseSynthesizer):
 
         return sample_conditioned(self, n, clauses, rng, relations)
 
+    def _orderings(self) -> list[tuple[str, str, int]]:
+        out = []
+        for meta in self.columns_:
+            if meta.get("anchor") is not None and (meta.get("offset"), meta.get("slope")) == (0.0, 1.0):
+                out.append((meta["name"], self.columns_[meta["anchor"]]["name"], int(meta["sign"])))
+            out += [(meta["name"], self.columns_[int(o[0])]["name"], int(o[1]))
+                    for o in meta.get("orders", []) if len(o) == 2]
+        return out
+
     def _has(self, key: str) -> bool:
         return key in self.parts_ or f"{key}.0" in self.parts_
 

@@ -256,7 +256,7 @@ def sample_conditioned(model, n: int, conditions, rng: np.random.Generator) -> p
                 )
             keep = _choose(weights, need, rng)
             enc = [type(e)(e.name, e.kind, e.values[keep], e.n_classes, e.lower, e.upper) for e in enc]
-            frame = model.codec_.decode(enc, len(keep), rng)
+            frame = model.codec_.decode(enc, len(keep), rng, model._orderings())
         else:
             batch = min(max(10 * need, 1000), REJECTION_BUDGET - drawn_total)
             if batch <= 0:
