@@ -318,3 +318,18 @@ def test_rounding_each_column_to_its_own_values_keeps_ties_and_orderings(tmp_pat
     assert (synthetic.loc[stable, "futime"] == synthetic.loc[stable, "ptime"]).mean() > 0.99
     cohort = model.sample(500, conditions="ptime < 3000", random_state=2)
     assert (cohort["ptime"] < 3000).all() and (cohort["futime"] >= cohort["ptime"]).all()
+
+
+def test_keeping_an_ordering_on_output_leaves_rows_with_a_missing_bound_alone():
+    import pandas as pd
+
+    from synthcare.columns.base import Encoded
+    from synthcare.columns.table import _keep_order
+
+    drawn = {"stop": Encoded("stop", "continuous", np.array([3.0, 5.0, 7.0, 2.0])),
+             "start": Encoded("start", "continuous", np.array([3.0, np.nan, 6.5, 1.0]))}
+    out = {"stop": pd.Series([4, 5, 6, 2], dtype="int64"),  # rounded apart from an equal start
+           "start": pd.Series(pd.array([3, None, 7, 1], dtype="Int64"))}  # and 6.5 rounded past 7.0
+    _keep_order(out, drawn, "stop", "start", 1)
+    assert out["stop"].dtype == "int64"
+    assert out["stop"].tolist() == [3, 5, 7, 2]

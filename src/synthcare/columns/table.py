@@ -113,7 +113,8 @@ def _keep_order(out: dict[str, pd.Series], encoded: dict[str, Encoded], name: st
     a, b = out[name], out[bound]
     numeric = pd.api.types.is_numeric_dtype(a) and pd.api.types.is_numeric_dtype(b)
     dates = pd.api.types.is_datetime64_any_dtype(a) and pd.api.types.is_datetime64_any_dtype(b)
-    if not (numeric or dates):
+    # a whole-number column does not take a bound with decimals (it would be cut, not kept)
+    if not (numeric or dates) or (pd.api.types.is_integer_dtype(a) and not pd.api.types.is_integer_dtype(b)):
         return
     with np.errstate(invalid="ignore"):
         tie = encoded[name].values == encoded[bound].values
@@ -121,4 +122,5 @@ def _keep_order(out: dict[str, pd.Series], encoded: dict[str, Encoded], name: st
     broken = (sign * gap < 0).fillna(False).to_numpy(dtype=bool)
     fix = (tie | broken) & b.notna().to_numpy(dtype=bool)
     if fix.any():
-        out[name] = a.mask(fix, b.astype(a.dtype) if numeric else b)
+        bound_values = b.where(b.notna(), a)  # rows where the bound is missing are not fixed
+        out[name] = a.mask(fix, bound_values.astype(a.dtype))
