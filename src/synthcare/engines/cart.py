@@ -248,20 +248,21 @@ class CARTSynthesizer(BaseSynthesizer):
         before it, kept as ``c{j}s`` and added to its trees' predictors where it explains
         enough. One split on it then separates the classes as the whole panel does (an outcome
         after a hundred biomarkers), where single columns each tell only a little."""
-        found = self._ridge(j, Z, y.astype(float))
+        found = self._ridge(j, Z, y.astype(float), linear.SCORE_ROWS_PER_PREDICTOR)
         if found is None:
             return preds
         self.parts_[f"c{j}s"] = found[0]
         return self._with_score(f"c{j}", preds)
 
-    def _ridge(self, j: int, Z: np.ndarray, target: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
+    def _ridge(self, j: int, Z: np.ndarray, target: np.ndarray, rows_per_predictor: int = linear.ROWS_PER_PREDICTOR
+               ) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
         """``target`` as a ridge regression on the normal scores ``Z`` of the continuous columns
         before column ``j`` (the most correlated few, see :func:`linear.strongest`): the part to
         keep and the leave-one-out residuals, or None where it explains too little."""
         cols = np.array([i for i in range(j) if f"c{i}q" in self.parts_], dtype=np.int64)
         if cols.size == 0:
             return None
-        cols = linear.strongest(Z[:, cols], target, cols)
+        cols = linear.strongest(Z[:, cols], target, cols, rows_per_predictor)
         link = linear.fit(Z[:, cols], target)
         if link is None:
             return None

@@ -23,6 +23,9 @@ ALPHAS = np.logspace(-3, 3, 13)
 #: At most one predictor per this many rows: a link with nearly as many predictors as rows
 #: would pass through the training rows themselves and lead synthetic rows back to them.
 ROWS_PER_PREDICTOR = 20
+#: A two-class column's score (one extra predictor for its trees, not a value drawn through it)
+#: may use one predictor per this many rows.
+SCORE_ROWS_PER_PREDICTOR = 10
 #: Rows used to decide whether a link helps (see helps), at most.
 CHECK_ROWS = 20_000
 
@@ -66,10 +69,11 @@ def scores(values: np.ndarray, knot: tuple[np.ndarray, np.ndarray]) -> np.ndarra
     return np.where(np.isnan(z), 0.0, z)
 
 
-def strongest(Z: np.ndarray, z: np.ndarray, cols: np.ndarray) -> np.ndarray:
+def strongest(Z: np.ndarray, z: np.ndarray, cols: np.ndarray, rows_per_predictor: int = ROWS_PER_PREDICTOR
+              ) -> np.ndarray:
     """The ``cols`` (columns of ``Z``) most correlated with ``z``, one per ROWS_PER_PREDICTOR
     rows at most, in their original order."""
-    k = max(1, z.size // ROWS_PER_PREDICTOR)
+    k = max(1, z.size // rows_per_predictor)
     if cols.size <= k:
         return cols
     Zc, zc = Z - Z.mean(axis=0), z - z.mean()
