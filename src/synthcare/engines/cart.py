@@ -148,7 +148,6 @@ class CARTSynthesizer(BaseSynthesizer):
             preds = X[:, :j]
             y = col.values
             anchor = None
-            envelope = None
             if col.kind == "continuous":
                 envelope = bounds.find_envelope(X, columns, j)
                 plain = bounds.find_anchor(X, columns, j)
@@ -157,7 +156,6 @@ class CARTSynthesizer(BaseSynthesizer):
                     i, sign, offset, slope = anchor
                     self.columns_[j].update(anchor=i, sign=sign, offset=offset, slope=slope)
                     y = sign * (y - bounds.base(self.columns_[j], X))
-            if col.kind == "continuous":
                 orders = bounds.find_orders(X, columns, j, skip=None if anchor is None else anchor[0])
                 if envelope is not None and anchor != envelope:
                     # the end of follow-up as well (a death time drawn as its gap to the time
@@ -201,9 +199,10 @@ class CARTSynthesizer(BaseSynthesizer):
             return anchor
         i = anchor[0]
         present = ~np.isnan(X[:, j])
-        ties = float(np.mean(X[present, j] == X[present, i]))
+        if np.mean(X[present, j] == X[present, i]) >= ANCHOR_TIES:
+            return anchor
         found = self._ridge(j, Z[present], Z[present, j])
-        if found is None or ties >= ANCHOR_TIES:
+        if found is None:
             return anchor
         explained = 1.0 - float(np.mean(found[1] ** 2)) / max(float(np.var(Z[present, j])), 1e-12)
         return None if explained >= LINK_OVER_ANCHOR else anchor
