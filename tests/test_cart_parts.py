@@ -336,3 +336,55 @@ def test_keeping_an_ordering_on_output_leaves_rows_with_a_missing_bound_alone():
     _keep_order(out, drawn, "stop", "start", 1)
     assert out["stop"].dtype == "int64"
     assert out["stop"].tolist() == [3, 5, 7, 2]
+
+
+def test_cut_thin_leaves_every_leaf_at_least_that_many_patients():
+    from sklearn.tree import DecisionTreeRegressor
+
+    rng = np.random.default_rng(0)
+    patients = np.repeat(np.arange(30), 8)  # 30 patients, 8 rows each, one value per patient
+    X = np.repeat(rng.normal(size=30), 8)[:, None]
+    y = X[:, 0] + rng.normal(0, 0.1, X.shape[0])
+    arrays = trees.from_sklearn(DecisionTreeRegressor(min_samples_leaf=5, random_state=0).fit(X, y))
+    leaf_of = trees.apply(arrays, X)
+    assert min(np.unique(patients[leaf_of == leaf]).size for leaf in np.unique(leaf_of)) == 1
+    cut = trees.cut_thin(arrays, X, patients, 5)
+    trees.check(cut, 1)
+    leaf_of = trees.apply(cut, X)
+    assert min(np.unique(patients[leaf_of == leaf]).size for leaf in np.unique(leaf_of)) >= 5
+    assert np.unique(leaf_of).size >= 2  # splits between enough patients stay
+
+
+def test_longitudinal_rows_do_not_replay_a_patients_baseline():
+    """pbcseq repeats each patient's follow-up time, age and outcome on every visit. Counted by
+    rows, a leaf could hold one patient's visits alone: a third of synthetic rows then carried
+    a real patient's exact follow-up time and age, with that patient's outcome. With the `id`
+    column the engine counts patients."""
+    from synthcare.data.inference import infer_schema
+    from synthcare.engines.base import entity_groups
+
+    real = load("pbcseq_longitudinal")
+    groups = entity_groups(real, infer_schema(real))
+    assert groups is not None and np.unique(groups).size == real["id"].nunique()
+    synthetic = get_engine("cart")(random_state=0).fit(real).sample(len(real), random_state=0)
+    pairs = set(zip(real["futime"], real["age"].round(6)))
+    replayed = np.mean([p in pairs for p in zip(synthetic["futime"], synthetic["age"].round(6))])
+    assert replayed < 0.01
+    # the table still follows the real one: follow-up and outcome, visit days within follow-up
+    assert abs(synthetic["futime"].median() / real["futime"].median() - 1) < 0.15
+    assert abs(synthetic["status"].eq(2).mean() - real["status"].eq(2).mean()) < 0.08
+    assert (synthetic["day"] <= synthetic["futime"]).all()
+
+
+def test_entity_groups_takes_a_repeating_identifier_only():
+    import pandas as pd
+
+    from synthcare.data.inference import infer_schema
+    from synthcare.engines.base import entity_groups
+
+    for name in ("breast_rotterdam", "mgus2", "flchain"):  # one row per patient
+        frame = load(name)
+        assert entity_groups(frame, infer_schema(frame)) is None
+    frame = load("cgd_recurrent")
+    groups = entity_groups(frame, infer_schema(frame))
+    assert np.array_equal(pd.factorize(frame["id"])[0], groups)

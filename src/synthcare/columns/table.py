@@ -45,7 +45,10 @@ class TableCodec:
         self._support_arrays = {k: np.asarray(v, dtype=float) for k, v in self.supports.items()}
 
     @classmethod
-    def fit(cls, frame: pd.DataFrame, schema: Schema) -> TableCodec:
+    def fit(cls, frame: pd.DataFrame, schema: Schema, groups: np.ndarray | None = None) -> TableCodec:
+        """``groups`` numbers each row's patient where patients have several rows: a column's
+        values are then counted once per patient when judging whether they are few enough to
+        keep as its support (a patient's age, repeated on each of ten visits, is not heaping)."""
         # a name seen in any identifying column is never drawn, whichever column it was in
         personal = [c.name for c in schema.columns if c.kind in {"direct_identifier", "identifier"}]
         seen = identifiers.seen_values([frame[name] for name in personal])
@@ -64,9 +67,13 @@ class TableCodec:
         for spec, col in zip(schema.modelled(), codec.encode(frame), strict=True):
             if col.kind != "continuous":
                 continue
-            seen = col.values[~np.isnan(col.values)]
+            present = ~np.isnan(col.values)
+            seen = col.values[present]
             distinct = np.unique(seen)
-            if 0 < distinct.size <= min(SUPPORT_LIMIT, max(50, SUPPORT_SHARE * seen.size)):
+            count = seen.size
+            if groups is not None:  # (patient, value) pairs: each patient's value once
+                count = len(pd.MultiIndex.from_arrays([groups[present], seen]).unique())
+            if 0 < distinct.size <= min(SUPPORT_LIMIT, max(50, SUPPORT_SHARE * count)):
                 supports[spec.name] = distinct.tolist()
         offsets = {
             spec.name: identifiers.key_offset(frame[spec.name])

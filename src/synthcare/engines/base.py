@@ -60,6 +60,33 @@ def fingerprint(frame: Any) -> dict[str, Any]:
     }
 
 
+def entity_groups(frame: Any, schema: Any) -> np.ndarray | None:
+    """Each row's patient as a code ``0..k-1``, where an identifier column of the schema repeats
+    (a patient's visits, events or tests), else None.
+
+    Engines that learn from single rows would otherwise take one patient's ten visits for ten
+    patients: a decision-tree leaf of "at least five rows" could hold that one patient, and every
+    synthetic row drawn from it would carry the patient's exact age, follow-up time and outcome.
+    Of several repeating identifiers, the one naming the fewest rows per value is taken (a
+    patient rather than a hospital).
+    """
+    import pandas as pd
+
+    best = None
+    for spec in schema.columns:
+        if spec.kind != "identifier" or spec.name not in frame:
+            continue
+        values = frame[spec.name]
+        if values.isna().any():
+            continue
+        codes, uniques = pd.factorize(values, sort=False)
+        if len(uniques) == len(values) or len(uniques) < 2:
+            continue
+        if best is None or len(uniques) > best[1]:
+            best = (codes.astype(np.int64), len(uniques))
+    return None if best is None else best[0]
+
+
 class BaseSynthesizer:
     """Shared plumbing; engines implement ``_fit_encoded``, ``_sample_encoded`` and state I/O."""
 
@@ -143,9 +170,10 @@ class BaseSynthesizer:
 
             self.broken_rules_ = warn_broken_rules(frame, schema)
         rng = check_random_state(self.random_state)
-        codec = TableCodec.fit(frame, schema)
+        groups = entity_groups(frame, schema)
+        codec = TableCodec.fit(frame, schema, groups)
         encoded = codec.encode(frame)
-        self._fit_encoded(encoded, rng, progress or (lambda done, total, label: None))
+        self._fit_encoded(encoded, rng, progress or (lambda done, total, label: None), groups)
         self.schema_ = schema
         self.codec_ = codec
         self.n_rows_ = len(frame)
@@ -174,7 +202,10 @@ class BaseSynthesizer:
         return self.codec_.decode(encoded, n, rng, self._orderings())
 
     # ---------------------------------------------------------------- engine hooks
-    def _fit_encoded(self, columns: list[Encoded], rng: np.random.Generator, progress: Progress) -> None:
+    def _fit_encoded(self, columns: list[Encoded], rng: np.random.Generator, progress: Progress,
+                     groups: np.ndarray | None = None) -> None:
+        """Learn ``columns``. ``groups`` numbers each row's patient where patients have several
+        rows (see :func:`entity_groups`), else None."""
         raise NotImplementedError
 
     def _sample_encoded(self, n: int, rng: np.random.Generator) -> list[Encoded]:

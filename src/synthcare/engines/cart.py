@@ -19,6 +19,9 @@ column that is nearly a function of earlier ones (a tumour's worst area of its w
 instead, and keeps its bound as such an ordering. A
 continuous column that depends on many earlier ones a little each (a wide laboratory panel) gets
 a linear part on normal scores, the trees learning the rest (see :mod:`synthcare.engines.linear`).
+Where an identifier column repeats (a patient's visits or events), leaves are counted in patients
+rather than rows, and bootstrap samples draw patients, so that no leaf holds one patient's rows
+alone (see :func:`synthcare.engines.base.entity_groups`).
 """
 
 from __future__ import annotations
@@ -131,7 +134,10 @@ class CARTSynthesizer(BaseSynthesizer):
         return max(5, n // 5000) if self.min_samples_leaf == "auto" else int(self.min_samples_leaf)
 
     # ------------------------------------------------------------------ fitting
-    def _fit_encoded(self, columns: list[Encoded], rng: np.random.Generator, progress: Progress) -> None:
+    def _fit_encoded(self, columns: list[Encoded], rng: np.random.Generator, progress: Progress,
+                     groups: np.ndarray | None = None) -> None:
+        """With ``groups`` (each row's patient), trees grow on bootstrap samples of patients,
+        and a leaf holds ``min_samples_leaf`` patients or more, not just rows (see :meth:`_grow`)."""
         n = len(columns[0].values) if columns else 0
         X = np.column_stack([c.values.astype(float) for c in columns]) if columns else np.empty((n, 0))
         leaf = self._leaf_size(n)
@@ -166,24 +172,25 @@ class CARTSynthesizer(BaseSynthesizer):
             if col.kind == "discrete":
                 if self.link and col.n_classes == 2:
                     preds = self._fit_score(j, Z, preds, y)
-                self._fit_discrete(f"c{j}", preds, y, col.n_classes, leaf, rng)
+                self._fit_discrete(f"c{j}", preds, y, col.n_classes, leaf, rng, groups)
                 continue
             missing = np.isnan(y)
             if missing.any():
-                self._fit_discrete(f"c{j}m", preds, missing.astype(np.int64), 2, leaf, rng)
+                self._fit_discrete(f"c{j}m", preds, missing.astype(np.int64), 2, leaf, rng, groups)
             if missing.all():
                 continue
             spike = find_spike(y[~missing])
             if spike is not None:
                 self.columns_[j]["spike"] = spike
                 at = y[~missing] == spike
-                self._fit_discrete(f"c{j}z", preds[~missing], at.astype(np.int64), 2, leaf, rng)
+                self._fit_discrete(f"c{j}z", preds[~missing], at.astype(np.int64), 2, leaf, rng,
+                                   _subset(groups, ~missing))
                 missing = missing | (y == spike)  # the continuous part learns the other values
                 if missing.all():
                     continue
             if anchor is None and self.link:
                 y = self._fit_link(j, Z, preds, missing, y, leaf, rng)
-            self._fit_continuous(f"c{j}", preds[~missing], y[~missing], leaf, rng)
+            self._fit_continuous(f"c{j}", preds[~missing], y[~missing], leaf, rng, _subset(groups, ~missing))
         progress(len(columns), len(columns), "done")
 
     def _anchor(self, X: np.ndarray, Z: np.ndarray | None, j: int, anchor: tuple[int, int, float, float]
@@ -292,21 +299,24 @@ class CARTSynthesizer(BaseSynthesizer):
 
         return linear.quantile(ndtr(mean + residual), self._knot(j))
 
-    def _fit_discrete(self, key: str, X: np.ndarray, y: np.ndarray, k: int, leaf: int, rng) -> None:
+    def _fit_discrete(self, key: str, X: np.ndarray, y: np.ndarray, k: int, leaf: int, rng,
+                      groups: np.ndarray | None = None) -> None:
         counts = np.bincount(y, minlength=k).astype(float)
         if X.shape[1] == 0 or np.count_nonzero(counts) == 1 or len(y) < 2 * leaf:
             self.parts_[key] = {"probs": (counts / counts.sum())[None, :]}
             return
         from sklearn.tree import DecisionTreeClassifier
 
-        for t, (model, rows_leaf, n_leaves) in enumerate(self._grow(DecisionTreeClassifier, X, y, leaf, rng)):
+        grown = self._grow(DecisionTreeClassifier, X, y, leaf, rng, groups)
+        for t, (model, rows_leaf, n_leaves) in enumerate(grown):
             # class frequencies per leaf, counted from all training rows in it
             probs = np.zeros((n_leaves, k))
             np.add.at(probs, (rows_leaf, y), 1.0)
             probs /= np.maximum(probs.sum(axis=1, keepdims=True), 1.0)
             self.parts_[f"{key}.{t}"] = {**model, "probs": probs}
 
-    def _fit_continuous(self, key: str, X: np.ndarray, y: np.ndarray, leaf: int, rng) -> None:
+    def _fit_continuous(self, key: str, X: np.ndarray, y: np.ndarray, leaf: int, rng,
+                        groups: np.ndarray | None = None) -> None:
         q = self.n_quantiles
         if X.shape[1] == 0 or len(y) < 2 * leaf:
             self.parts_[key] = {"grid": self._marginal(y)}
@@ -316,7 +326,7 @@ class CARTSynthesizer(BaseSynthesizer):
 
         # splits on the rank scale: a few huge values neither rule the splits nor the pruning
         target = rankdata(y) / len(y)
-        grown = self._grow(DecisionTreeRegressor, X, target, leaf, rng)
+        grown = self._grow(DecisionTreeRegressor, X, target, leaf, rng, groups)
         for t, (model, rows_leaf, n_leaves) in enumerate(grown):
             # a big leaf gets a finer grid, but every point stands for ROWS_PER_POINT rows or more
             points = _points(int(np.bincount(rows_leaf).max()), q)
@@ -327,14 +337,24 @@ class CARTSynthesizer(BaseSynthesizer):
         return quantiles.spread(np.zeros(values.size, dtype=np.int64), values, 1,
                                 _points(values.size, self.n_quantiles))
 
-    def _grow(self, estimator, X: np.ndarray, y: np.ndarray, leaf: int, rng):  # noqa: ANN001, ANN202
+    def _grow(self, estimator, X: np.ndarray, y: np.ndarray, leaf: int, rng,  # noqa: ANN001, ANN202
+              groups: np.ndarray | None = None):
         """Fit ``n_trees`` trees (each on a bootstrap sample when there are several).
 
+        With ``groups`` (each row's patient), the bootstrap samples patients, and every split
+        that leaves fewer than ``leaf`` patients on a side is cut back (a patient's ten visits
+        would otherwise fill a leaf of "at least five rows" alone, and synthetic rows drawn
+        from it would carry that patient's exact values).
         Yields the tree's arrays (with a node -> leaf index map), the leaf index of every
         training row, and the number of leaves.
         """
         for _ in range(self.n_trees_):
-            rows = rng.integers(0, len(y), size=len(y)) if self.n_trees_ > 1 else slice(None)
+            if self.n_trees_ == 1:
+                rows = slice(None)
+            elif groups is None:
+                rows = rng.integers(0, len(y), size=len(y))
+            else:
+                rows = _patient_bootstrap(groups, rng)
             model = estimator(min_samples_leaf=leaf, random_state=child_seed(rng)).fit(X[rows], y[rows])
             arrays = trees.from_sklearn(model)
             if self.n_trees_ > 1 and self.prune:
@@ -347,6 +367,8 @@ class CARTSynthesizer(BaseSynthesizer):
                     smaller = np.where(left >= 0, np.minimum(sizes[left], sizes[right]), 0)
                     arrays = trees.prune(arrays, loss, keep=smaller >= KEEP_SHARE * len(y))
                     arrays.pop("kept")
+            if groups is not None:
+                arrays = trees.cut_thin(arrays, X, groups, leaf)
             leaf_nodes = trees.leaves(arrays)
             node_to_leaf = np.full(arrays["left"].shape[0], -1, dtype=np.int32)
             node_to_leaf[leaf_nodes] = np.arange(leaf_nodes.size)
@@ -544,6 +566,22 @@ def _held_out_loss(model, X: np.ndarray, y: np.ndarray) -> np.ndarray:  # noqa: 
     s1 = path.T @ y
     s2 = path.T @ (y * y)
     return s2 - 2 * mean * s1 + count * mean**2
+
+
+def _subset(groups: np.ndarray | None, rows: np.ndarray) -> np.ndarray | None:
+    return None if groups is None else groups[rows]
+
+
+def _patient_bootstrap(groups: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Row indices of a bootstrap sample of patients: as many patients as there are, drawn
+    with replacement, each with all of its rows."""
+    _, codes, sizes = np.unique(groups, return_inverse=True, return_counts=True)
+    members = np.argsort(codes, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    picked = rng.integers(0, sizes.size, size=sizes.size)
+    lengths = sizes[picked]
+    shift = np.repeat(starts[picked] - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+    return members[shift + np.arange(lengths.sum())]
 
 
 def _finite(value: float) -> float | None:

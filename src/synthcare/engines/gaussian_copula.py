@@ -37,7 +37,10 @@ class GaussianCopulaSynthesizer(BaseSynthesizer):
         self.n_quantiles = n_quantiles
         self.random_state = random_state
 
-    def _fit_encoded(self, columns: list[Encoded], rng: np.random.Generator, progress: Progress) -> None:
+    def _fit_encoded(self, columns: list[Encoded], rng: np.random.Generator, progress: Progress,
+                     groups: np.ndarray | None = None) -> None:
+        # ``groups`` is not used: one joint normal over all rows, with no small leaves that
+        # could come to hold a single patient's rows
         from scipy.special import ndtri
 
         scores, meta, arrays = [], [], {}

@@ -89,6 +89,30 @@ def prune(
     return _compact(arrays, cut)
 
 
+def cut_thin(arrays: dict[str, np.ndarray], X: np.ndarray, groups: np.ndarray, least: int) -> dict[str, np.ndarray]:
+    """The tree with every split cut back that sends the rows ``X`` of fewer than ``least``
+    distinct ``groups`` (patients) to either side: the split's node becomes a leaf."""
+    left, right = arrays["left"], arrays["right"]
+    feature, threshold, missing_left = arrays["feature"], arrays["threshold"], arrays["missing_left"]
+    distinct = np.zeros(left.shape[0], dtype=np.int64)
+    stack = [(0, np.arange(X.shape[0]))]
+    while stack:
+        node, rows = stack.pop()
+        distinct[node] = np.unique(groups[rows]).size
+        if left[node] == -1:
+            continue
+        x = X[rows, feature[node]]
+        go_left = np.where(np.isnan(x), bool(missing_left[node]), x <= threshold[node])
+        stack.append((left[node], rows[go_left]))
+        stack.append((right[node], rows[~go_left]))
+    internal = left != -1
+    cut = np.zeros(left.shape[0], dtype=bool)
+    cut[internal] = np.minimum(distinct[left[internal]], distinct[right[internal]]) < least
+    out = _compact(arrays, cut)
+    out.pop("kept")
+    return out
+
+
 def _compact(arrays: dict[str, np.ndarray], cut: np.ndarray) -> dict[str, np.ndarray]:
     """The tree with the subtrees below ``cut`` nodes dropped, nodes renumbered in pre-order."""
     left, right = arrays["left"], arrays["right"]
