@@ -20,6 +20,15 @@ ID_COLUMNS = {
     "covid_testing": ["subject_id", "fake_first_name", "fake_last_name"],
 }
 
+# The column naming each row's patient where a patient has several rows (visits, events,
+# tests); used by patients.py, never given to generators in the main benchmark.
+PATIENT_KEYS = {
+    "colon": "id",
+    "pbcseq_longitudinal": "id",
+    "cgd_recurrent": "id",
+    "covid_testing": "subject_id",
+}
+
 # Outcome column used for train-synthetic-test-real (TSTR).
 TARGETS = {
     "breast_rotterdam": "death",
