@@ -24,6 +24,8 @@ class Encoded:
     lower: float = -np.inf
     upper: float = np.inf
     ordered: bool = False
+    #: the spacing of a continuous column's output values (1 for whole numbers), if it has one
+    step: float | None = None
 
 
 def snap(values: np.ndarray, support: np.ndarray) -> np.ndarray:

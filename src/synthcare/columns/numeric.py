@@ -13,7 +13,8 @@ def encode(series: pd.Series, spec: ColumnSchema) -> Encoded:
     values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
     lower = -np.inf if spec.minimum is None else float(spec.minimum)
     upper = np.inf if spec.maximum is None else float(spec.maximum)
-    return Encoded(spec.name, "continuous", values, lower=lower, upper=upper)
+    step = 1.0 if spec.kind == "integer" else None
+    return Encoded(spec.name, "continuous", values, lower=lower, upper=upper, step=step)
 
 
 def decode(values: np.ndarray, spec: ColumnSchema, support: np.ndarray | None = None) -> pd.Series:

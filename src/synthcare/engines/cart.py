@@ -144,7 +144,7 @@ class CARTSynthesizer(BaseSynthesizer):
         self.n_trees_ = self._tree_count(n)
         self.columns_ = [
             {"name": c.name, "kind": c.kind, "n_classes": c.n_classes,
-             "lower": _finite(c.lower), "upper": _finite(c.upper)}
+             "lower": _finite(c.lower), "upper": _finite(c.upper), **({"step": c.step} if c.step else {})}
             for c in columns
         ]
         self.parts_: dict[str, dict[str, np.ndarray]] = {}
@@ -424,7 +424,24 @@ class CARTSynthesizer(BaseSynthesizer):
             missing = missing | at_spike
         if self._has(f"c{j}") and (~missing).any():
             values[~missing] = _clip(self._values_inside(j, preds[~missing], rng), meta)
-        return values
+        return self._on_step(j, preds, values)
+
+    def _on_step(self, j: int, preds: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """A whole-number column's values made whole here rather than on output, so that the
+        columns after it are drawn for the value the row will show: a year of enrolment drawn as
+        1989.6 and shown as 1990 would otherwise let a death time drawn for 1989.6 pass the close
+        of the study for 1990. Where rounding would break the column's range or an ordering that
+        the drawn value kept, the value goes to the whole number on the other side."""
+        step = self.columns_[j].get("step")
+        if not step:
+            return values
+        out = np.round(values / step) * step
+        moved = self._broken(j, preds, out) & ~self._broken(j, preds, values)
+        if moved.any():
+            v, p = values[moved], preds[moved]
+            up, down = np.ceil(v / step) * step, np.floor(v / step) * step
+            out[moved] = np.where(~self._broken(j, p, up), up, np.where(~self._broken(j, p, down), down, v))
+        return out
 
     def _values(self, j: int, preds: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Continuous column ``j`` drawn from its trees for rows whose earlier columns are
@@ -508,6 +525,9 @@ class CARTSynthesizer(BaseSynthesizer):
                 if len(order) not in (2, 4) or not 0 <= int(order[0]) < j or int(order[1]) not in (-1, 1) \
                         or not np.all(np.isfinite(np.asarray(order, dtype=float))):
                     raise ValueError(f"column {j} has an ordering {order!r} that is not a bound by an earlier column")
+            step = column.get("step")
+            if step is not None and not (isinstance(step, (int, float)) and np.isfinite(step) and step > 0):
+                raise ValueError(f"column {j} has a value step {step!r}; expected a positive number")
         parts: dict[str, dict[str, np.ndarray]] = {}
         for name, arr in arrays.items():
             key, field = name.split("/", 1)

@@ -226,13 +226,30 @@ def _continuous(model, j: int, meta: dict, preds: np.ndarray, region, rng: np.ra
         gaps = from_gap(meta, preds, gaps)
         if meta.get("linear"):
             gaps = _into(model._unlink(j, mean, gaps), *wanted)
-        drawn = _clip(gaps, meta)
+        drawn = _on_step(_clip(gaps, meta), meta.get("step"), *wanted)
     miss_mass = p_miss * allow_missing
     spike_mass = (1 - p_miss) * spike_mass
     mass = miss_mass + spike_mass + (1 - p_miss) * (1 - p_spike) * value_mass
     u = rng.random(n) * np.where(mass > 0, mass, 1)
     values = np.where(u < miss_mass, np.nan, np.where(u < miss_mass + spike_mass, spike, drawn))
     return values, mass
+
+
+def _on_step(values: np.ndarray, step: float | None, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """A whole-number column's values made whole (see CARTSynthesizer._on_step), each kept in
+    its row's intervals ``[lo, hi]``: the nearest whole number if it is inside them, else the
+    one on the other side, else the value as drawn."""
+    if not step:
+        return values
+
+    def inside(v: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            return ((v[:, None] >= lo) & (v[:, None] <= hi)).any(axis=1)
+
+    out = np.round(values / step) * step
+    up, down = np.ceil(values / step) * step, np.floor(values / step) * step
+    out = np.where(inside(out), out, np.where(inside(up), up, np.where(inside(down), down, values)))
+    return out
 
 
 def _into(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
