@@ -58,3 +58,21 @@ def test_fit_sample_never_crashes_unexpectedly(engine, frame, n):
     for name in kept:
         if pd.api.types.is_numeric_dtype(out[name].dtype) and not pd.api.types.is_bool_dtype(out[name].dtype):
             assert np.isfinite(out[name].dropna().astype(float)).all()
+
+
+def test_link_on_constant_predictors_is_left_out():
+    """Found by the property test: a column whose only continuous predictors are constant (one of
+    them a subnormal float) made the ridge link's leave-one-out residuals NaN, and fit crashed in
+    scikit-learn ("Input y contains NaN")."""
+    nan = np.nan
+    values = [0.0, 0.0, 665696.562646664, nan, nan, -842283.9326341602, nan, 0.0, 0.0, 85346.29477207852,
+              165958.3190443616, -3.7276717763981845e-142, nan, nan, nan, 0.0, 1.5, nan, 0.0, 1000000.0,
+              367259.7860392621, 795903.6531150292, -27459.604822280817, 31296.0, 3.0, 0.5, nan, nan, 2.0,
+              1.0, nan, nan, nan, nan, 0.0, nan, nan, 0.0, nan]
+    n = len(values)
+    frame = pd.DataFrame({"c0": [None] * n, "c1": [-83] * n, "c2": [-1.401298464324817e-45] * n,
+                          "c3": ["2020-01-05"] * n, "c4": values})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = synthcare.get_engine("cart")(random_state=0).fit(frame).sample(20, random_state=0)
+    assert len(out) == 20 and (out["c1"] == -83).all()

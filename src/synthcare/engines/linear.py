@@ -92,6 +92,8 @@ def fit(Z: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, float, np.ndarray] | 
         return None
     Zc, zc = Z - Z.mean(axis=0), z - z.mean()
     u, s, vt = np.linalg.svd(Zc, full_matrices=False)
+    if s.size == 0 or not s.max() > 0:  # every predictor constant: nothing to link to
+        return None
     uz = u.T @ zc
     best = None
     for alpha in ALPHAS * s.max(initial=0.0) ** 2 / max(n, 1):
@@ -99,8 +101,10 @@ def fit(Z: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, float, np.ndarray] | 
         leverage = (u**2) @ d + 1.0 / n
         loo = (zc - u @ (d * uz)) / np.maximum(1.0 - leverage, 1e-6)
         mse = float(np.mean(loo**2))
-        if best is None or mse < best[0]:
+        if np.isfinite(mse) and (best is None or mse < best[0]):
             best = (mse, alpha, loo)
+    if best is None:
+        return None
     mse, alpha, loo = best
     if 1.0 - mse / float(np.var(z)) < MIN_R2:
         return None
