@@ -66,9 +66,10 @@ def _parse_dates(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def load_dataset(name: str) -> pd.DataFrame:
+def load_dataset(name: str, keep: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The dataset minus its identifier columns, except those in ``keep``."""
     df = pd.read_csv(data_dir() / f"{name}.csv")
-    df = df.drop(columns=ID_COLUMNS.get(name, []))
+    df = df.drop(columns=[c for c in ID_COLUMNS.get(name, []) if c not in keep])
     return _parse_dates(df)
 
 

@@ -38,9 +38,7 @@ def load_with_id(name: str) -> tuple[pd.DataFrame, str]:
     import benchdata
 
     key = benchdata.PATIENT_KEYS[name]
-    frame = pd.read_csv(benchdata.data_dir() / f"{name}.csv")
-    frame = frame.drop(columns=[c for c in benchdata.ID_COLUMNS.get(name, []) if c != key])
-    return benchdata._parse_dates(frame), key
+    return benchdata.load_dataset(name, keep=(key,)), key
 
 
 def patient_split(frame: pd.DataFrame, key: str, seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -391,7 +391,7 @@ def test_entity_groups_takes_a_repeating_identifier_only():
 
 
 def test_whole_numbers_are_made_whole_inside_the_allowed_intervals():
-    from synthcare.engines.cart_conditions import _on_step
+    from synthcare.engines.bounds import to_step as _on_step
 
     values = np.array([64.6, 64.5, 3.2, np.nan])
     lo = np.array([[-np.inf], [64.2], [0.0], [0.0]])

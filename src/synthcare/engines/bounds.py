@@ -58,6 +58,38 @@ def order_bound(order: list, preds: np.ndarray) -> np.ndarray:
     return offset + slope * preds[:, int(order[0])]
 
 
+def row_limits(meta: dict[str, Any], preds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row by row, the lowest and highest value column ``meta`` may take: its range, narrowed
+    by each ordering it keeps with the earlier columns ``preds`` (where those are known)."""
+    n = preds.shape[0]
+    lo = np.full(n, -np.inf if meta["lower"] is None else meta["lower"], dtype=float)
+    hi = np.full(n, np.inf if meta["upper"] is None else meta["upper"], dtype=float)
+    for order in meta.get("orders", []):
+        ref = order_bound(order, preds)
+        known = ~np.isnan(ref)
+        if order[1] > 0:
+            lo = np.where(known, np.maximum(lo, ref), lo)
+        else:
+            hi = np.where(known, np.minimum(hi, ref), hi)
+    return lo, hi
+
+
+def to_step(values: np.ndarray, step: float | None, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """A whole-number column's values made whole, each kept in its row's intervals
+    ``[lo, hi]`` (one row of intervals per value): the nearest whole number if it is inside
+    them, else the one on the other side, else the value as drawn."""
+    if not step:
+        return values
+
+    def inside(v: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            return ((v[:, None] >= lo) & (v[:, None] <= hi)).any(axis=1)
+
+    out = np.round(values / step) * step
+    up, down = np.ceil(values / step) * step, np.floor(values / step) * step
+    return np.where(inside(out), out, np.where(inside(up), up, np.where(inside(down), down, values)))
+
+
 def _ordered(y: np.ndarray, x: np.ndarray, sign: int) -> bool:
     """Whether ``sign * (y - x) >= 0`` on every row, and not merely because the two ranges lie
     far apart (an ordering that unrelated pairs keep too teaches nothing)."""

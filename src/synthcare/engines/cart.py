@@ -348,13 +348,14 @@ class CARTSynthesizer(BaseSynthesizer):
         Yields the tree's arrays (with a node -> leaf index map), the leaf index of every
         training row, and the number of leaves.
         """
+        patients = _patients(groups) if groups is not None and self.n_trees_ > 1 else None
         for _ in range(self.n_trees_):
             if self.n_trees_ == 1:
                 rows = slice(None)
-            elif groups is None:
+            elif patients is None:
                 rows = rng.integers(0, len(y), size=len(y))
             else:
-                rows = _patient_bootstrap(groups, rng)
+                rows = _patient_bootstrap(*patients, rng)
             model = estimator(min_samples_leaf=leaf, random_state=child_seed(rng)).fit(X[rows], y[rows])
             arrays = trees.from_sklearn(model)
             if self.n_trees_ > 1 and self.prune:
@@ -430,18 +431,13 @@ class CARTSynthesizer(BaseSynthesizer):
         """A whole-number column's values made whole here rather than on output, so that the
         columns after it are drawn for the value the row will show: a year of enrolment drawn as
         1989.6 and shown as 1990 would otherwise let a death time drawn for 1989.6 pass the close
-        of the study for 1990. Where rounding would break the column's range or an ordering that
-        the drawn value kept, the value goes to the whole number on the other side."""
-        step = self.columns_[j].get("step")
-        if not step:
+        of the study for 1990. Where rounding would break the column's range or an ordering, the
+        value goes to the whole number on the other side (see :func:`bounds.to_step`)."""
+        meta = self.columns_[j]
+        if not meta.get("step"):
             return values
-        out = np.round(values / step) * step
-        moved = self._broken(j, preds, out) & ~self._broken(j, preds, values)
-        if moved.any():
-            v, p = values[moved], preds[moved]
-            up, down = np.ceil(v / step) * step, np.floor(v / step) * step
-            out[moved] = np.where(~self._broken(j, p, up), up, np.where(~self._broken(j, p, down), down, v))
-        return out
+        lo, hi = bounds.row_limits(meta, preds)
+        return bounds.to_step(values, meta["step"], lo[:, None], hi[:, None])
 
     def _values(self, j: int, preds: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Continuous column ``j`` drawn from its trees for rows whose earlier columns are
@@ -592,12 +588,16 @@ def _subset(groups: np.ndarray | None, rows: np.ndarray) -> np.ndarray | None:
     return None if groups is None else groups[rows]
 
 
-def _patient_bootstrap(groups: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Row indices of a bootstrap sample of patients: as many patients as there are, drawn
-    with replacement, each with all of its rows."""
+def _patients(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row indices sorted by patient, where each patient's rows start there, and how many."""
     _, codes, sizes = np.unique(groups, return_inverse=True, return_counts=True)
-    members = np.argsort(codes, kind="stable")
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    return np.argsort(codes, kind="stable"), np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes
+
+
+def _patient_bootstrap(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray,
+                       rng: np.random.Generator) -> np.ndarray:
+    """Row indices of a bootstrap sample of patients (see :func:`_patients`): as many patients
+    as there are, drawn with replacement, each with all of its rows."""
     picked = rng.integers(0, sizes.size, size=sizes.size)
     lengths = sizes[picked]
     shift = np.repeat(starts[picked] - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)

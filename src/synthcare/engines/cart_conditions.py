@@ -16,7 +16,7 @@ import numpy as np
 from synthcare.columns.base import Encoded
 from synthcare.engines import linear, truncated
 from synthcare.engines.bounds import base as anchor_base
-from synthcare.engines.bounds import from_gap, order_bound
+from synthcare.engines.bounds import from_gap, row_limits, to_step
 
 INF = np.inf
 
@@ -186,15 +186,8 @@ def _continuous(model, j: int, meta: dict, preds: np.ndarray, region, rng: np.ra
     if bounds is not None:  # relations to earlier columns, row by row
         lo, hi = np.maximum(lo, bounds[0][:, None]), np.minimum(hi, bounds[1][:, None])
     # keep the value inside the column's range and the orderings the training rows all keep
-    lo = np.maximum(lo, -INF if meta["lower"] is None else meta["lower"])
-    hi = np.minimum(hi, INF if meta["upper"] is None else meta["upper"])
-    for order in meta.get("orders", []):
-        ref = order_bound(order, preds)[:, None]
-        known = ~np.isnan(ref)
-        if order[1] > 0:
-            lo = np.where(known, np.maximum(lo, ref), lo)
-        else:
-            hi = np.where(known, np.minimum(hi, ref), hi)
+    low, high = row_limits(meta, preds)
+    lo, hi = np.maximum(lo, low[:, None]), np.minimum(hi, high[:, None])
     spike_mass = np.zeros(n)
     spike = np.full(n, np.nan)  # the spike's value per row
     if model._has(f"c{j}z"):  # a point mass at the end of the range, with its own tree
@@ -226,30 +219,13 @@ def _continuous(model, j: int, meta: dict, preds: np.ndarray, region, rng: np.ra
         gaps = from_gap(meta, preds, gaps)
         if meta.get("linear"):
             gaps = _into(model._unlink(j, mean, gaps), *wanted)
-        drawn = _on_step(_clip(gaps, meta), meta.get("step"), *wanted)
+        drawn = to_step(_clip(gaps, meta), meta.get("step"), *wanted)
     miss_mass = p_miss * allow_missing
     spike_mass = (1 - p_miss) * spike_mass
     mass = miss_mass + spike_mass + (1 - p_miss) * (1 - p_spike) * value_mass
     u = rng.random(n) * np.where(mass > 0, mass, 1)
     values = np.where(u < miss_mass, np.nan, np.where(u < miss_mass + spike_mass, spike, drawn))
     return values, mass
-
-
-def _on_step(values: np.ndarray, step: float | None, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """A whole-number column's values made whole (see CARTSynthesizer._on_step), each kept in
-    its row's intervals ``[lo, hi]``: the nearest whole number if it is inside them, else the
-    one on the other side, else the value as drawn."""
-    if not step:
-        return values
-
-    def inside(v: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore"):
-            return ((v[:, None] >= lo) & (v[:, None] <= hi)).any(axis=1)
-
-    out = np.round(values / step) * step
-    up, down = np.ceil(values / step) * step, np.floor(values / step) * step
-    out = np.where(inside(out), out, np.where(inside(up), up, np.where(inside(down), down, values)))
-    return out
 
 
 def _into(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
