@@ -10,7 +10,8 @@ import pandas as pd
 
 SPLIT_SEED = 20240611
 
-# Identifier columns, dropped so that every generator sees the same table.
+# Identifier columns, dropped so that every generator sees the same table (except a patient key,
+# see PATIENT_KEYS).
 ID_COLUMNS = {
     "breast_rotterdam": ["pid"],
     "mgus2": ["id"],
@@ -21,7 +22,8 @@ ID_COLUMNS = {
 }
 
 # The column naming each row's patient where a patient has several rows (visits, events,
-# tests); used by patients.py, never given to generators in the main benchmark.
+# tests). The main benchmark splits these tables by patient, gives the key to every generator
+# (as a user's table would have it) and leaves it out of every score.
 PATIENT_KEYS = {
     "colon": "id",
     "pbcseq_longitudinal": "id",
@@ -73,13 +75,34 @@ def load_dataset(name: str, keep: tuple[str, ...] = ()) -> pd.DataFrame:
     return _parse_dates(df)
 
 
-def split(df: pd.DataFrame, seed: int = SPLIT_SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A fixed 50/50 split into (train, holdout), both with a fresh index."""
-    order = np.random.default_rng(seed).permutation(len(df))
-    half = (len(df) + 1) // 2
-    train = df.iloc[order[:half]].reset_index(drop=True)
-    holdout = df.iloc[order[half:]].reset_index(drop=True)
-    return train, holdout
+def split(df: pd.DataFrame, seed: int = SPLIT_SEED, key: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A fixed 50/50 split into (train, holdout), both with a fresh index. With ``key`` (a
+    patient column), half of the patients go to each side with all their rows, so that the
+    holdout holds only people the generator never saw."""
+    if key is None:
+        order = np.random.default_rng(seed).permutation(len(df))
+        half = (len(df) + 1) // 2
+        return df.iloc[order[:half]].reset_index(drop=True), df.iloc[order[half:]].reset_index(drop=True)
+    ids = df[key].unique()
+    order = np.random.default_rng(seed).permutation(len(ids))
+    in_train = df[key].isin(set(ids[order[: (len(ids) + 1) // 2]])).to_numpy()
+    return df[in_train].reset_index(drop=True), df[~in_train].reset_index(drop=True)
+
+
+def train_holdout(name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The benchmark's halves of one dataset: identifiers dropped except its patient key (if it
+    has several rows per patient), split by patient where there is one, else by row."""
+    key = PATIENT_KEYS.get(name)
+    return split(load_dataset(name, keep=(key,) if key else ()), key=key)
+
+
+def fingerprint(frame: pd.DataFrame) -> str:
+    """A short hash of a table's columns and values, to tell whether a cached job saw it."""
+    import hashlib
+
+    digest = hashlib.sha256("\x1f".join(map(str, frame.columns)).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    return digest.hexdigest()[:16]
 
 
 def align_to(synthetic: pd.DataFrame, like: pd.DataFrame) -> pd.DataFrame:

@@ -3,19 +3,18 @@
     benchmarks/.venv/bin/python benchmarks/patients.py [--engines cart,gaussian_copula] [--seeds 3]
 
 pbcseq, cgd, colon and covid_testing repeat each patient's baseline (age, follow-up time, trial
-arm, outcome) on every visit, event or test. The main benchmark drops the id column and splits
-by row, so a patient's visits sit on both sides of the split and nothing tells a generator which
-rows belong together. This script asks two things the main table cannot:
+arm, outcome) on every visit, event or test. The main benchmark splits them by patient and
+gives every generator the id column; this script asks two things its table does not:
 
 - **replay**: the share of synthetic rows whose *baseline* equals a training patient's on every
   baseline column (the columns constant within every patient, id excluded). The same share for
   the holdout patients (real people the generator never saw) is the chance level.
-- **TSTR on new patients**: train-synthetic/test-real as in the main benchmark, but on a split by
-  patient, so the real model cannot score by recognising patients it was trained on.
+- **TSTR on new patients**: train-synthetic/test-real as in the main benchmark (on the same
+  split by patient), for each engine fitted twice on the train patients: without the id column
+  (nothing tells it which rows belong together) and with it (as a user would keep it, marked as
+  an identifier).
 
-Each of our engines is fitted on the train patients twice: without the id column (as the main
-benchmark does) and with it (as a user would keep it, marked as an identifier). Writes
-PATIENTS.md and patients.json.
+Writes PATIENTS.md and patients.json.
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
-SEED = 20240611
 
 
 def load_with_id(name: str) -> tuple[pd.DataFrame, str]:
@@ -39,14 +37,6 @@ def load_with_id(name: str) -> tuple[pd.DataFrame, str]:
 
     key = benchdata.PATIENT_KEYS[name]
     return benchdata.load_dataset(name, keep=(key,)), key
-
-
-def patient_split(frame: pd.DataFrame, key: str, seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Half of the patients (all their rows) for training, the other half held out."""
-    ids = frame[key].unique()
-    np.random.default_rng(seed).shuffle(ids)
-    train = frame[key].isin(set(ids[: (len(ids) + 1) // 2])).to_numpy()
-    return frame[train].reset_index(drop=True), frame[~train].reset_index(drop=True)
 
 
 def baseline_columns(frame: pd.DataFrame, key: str) -> list[str]:
@@ -75,7 +65,7 @@ def _job(task: tuple[str, str, str, int]) -> dict:
     import synthcare
 
     frame, key = load_with_id(name)
-    train_id, holdout_id = patient_split(frame, key)
+    train_id, holdout_id = benchdata.split(frame, key=key)
     train = benchdata.align_to(train_id.drop(columns=[key]), train_id.drop(columns=[key]))
     holdout = benchdata.align_to(holdout_id.drop(columns=[key]), train)
     columns = baseline_columns(frame, key)

@@ -100,8 +100,8 @@ def dataset_section(name: str, info: dict, results: list[dict]) -> list[str]:
         f"## {name}",
         "",
         (
-            f"{info['train_rows']} train / {info['holdout_rows']} holdout rows, {info['columns']} columns, "
-            f"TSTR target `{info['target']}`."
+            f"{info['train_rows']} train / {info['holdout_rows']} holdout rows (split {info.get('split', 'by row')}), "
+            f"{info['columns']} columns scored, TSTR target `{info['target']}`."
         ),
         "",
     ]

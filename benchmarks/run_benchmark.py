@@ -11,7 +11,7 @@ import traceback
 from pathlib import Path
 
 import pandas as pd
-from benchdata import TARGETS, dataset_names, load_dataset, split
+from benchdata import PATIENT_KEYS, TARGETS, dataset_names, fingerprint, train_holdout
 from generators import HOLDOUT, SYNTHCARE_PREFIX, all_generators
 from job import JOB_FILE, SYNTHETIC_FILE, run_job
 from report import environment, render
@@ -36,7 +36,13 @@ def _cached_job(job_dir: Path) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def _scores(job_dir: Path, train, holdout, synthetic, target, is_holdout: bool) -> dict:
+def _fresh(record: dict | None, train_print: str) -> bool:
+    """Whether a cached job finished on this very train half (a job from before the split
+    changed, or from before jobs recorded it, is stale and runs again)."""
+    return bool(record) and record["status"] in ("ok", "timeout") and record.get("train") == train_print
+
+
+def _scores(job_dir: Path, train, holdout, synthetic, target, is_holdout: bool, key: str | None) -> dict:
     """Scores for one synthetic table, reused while the scoring code and the table are unchanged."""
     path = job_dir / SCORES_FILE
     version = _scoring_version()
@@ -44,7 +50,7 @@ def _scores(job_dir: Path, train, holdout, synthetic, target, is_holdout: bool) 
         cached = json.loads(path.read_text())
         if cached["version"] == version:
             return cached["scores"]
-    scores = score(train, holdout, synthetic, target, synthetic_is_holdout=is_holdout)
+    scores = score(train, holdout, synthetic, target, synthetic_is_holdout=is_holdout, key=key)
     job_dir.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"version": version, "scores": scores}, indent=1))
     return scores
@@ -52,7 +58,8 @@ def _scores(job_dir: Path, train, holdout, synthetic, target, is_holdout: bool) 
 
 def run_jobs(root: Path, datasets: list[str], generators: list[str], args) -> None:
     for dataset in datasets:
-        train, _ = split(load_dataset(dataset))
+        train, _ = train_holdout(dataset)
+        train_print = fingerprint(train)
         train_pickle = root / dataset / "train.pkl"
         train_pickle.parent.mkdir(parents=True, exist_ok=True)
         train.to_pickle(train_pickle)
@@ -61,12 +68,14 @@ def run_jobs(root: Path, datasets: list[str], generators: list[str], args) -> No
                 continue
             job_dir = _job_dir(root, dataset, generator)
             cached = _cached_job(job_dir)
-            if cached and cached["status"] in ("ok", "timeout") and not args.fresh:
+            if _fresh(cached, train_print) and not args.fresh:
                 print(f"[cached] {dataset} {generator}: {cached['status']}", flush=True)
                 continue
             print(f"[run] {dataset} {generator} ...", flush=True)
             (job_dir / SCORES_FILE).unlink(missing_ok=True)
             record = run_job(generator, train_pickle, job_dir, args.timeout, args.quick)
+            record["train"] = train_print
+            (job_dir / JOB_FILE).write_text(json.dumps(record, indent=1))
             print(
                 f"[done] {dataset} {generator}: {record['status']} {record.get('seconds', 0):.1f} s",
                 flush=True,
@@ -88,12 +97,15 @@ def collect(root: Path, datasets: list[str], generators: list[str]) -> tuple[dic
     shown = [g for g in shown if g != HOLDOUT] + [HOLDOUT]
     infos, results = {}, []
     for dataset in datasets:
-        train, holdout = split(load_dataset(dataset))
+        train, holdout = train_holdout(dataset)
+        train_print = fingerprint(train)
+        key = PATIENT_KEYS.get(dataset)
         target = TARGETS[dataset]
         infos[dataset] = {
             "train_rows": len(train),
             "holdout_rows": len(holdout),
-            "columns": train.shape[1],
+            "columns": train.shape[1] - (key is not None),
+            "split": f"by patient (`{key}`)" if key else "by row",
             "target": target,
         }
         for generator in shown:
@@ -101,12 +113,14 @@ def collect(root: Path, datasets: list[str], generators: list[str]) -> tuple[dic
             record = {"status": "ok"} if generator == HOLDOUT else _cached_job(job_dir)
             if record is None:
                 continue
+            if generator != HOLDOUT and not _fresh(record, train_print) and record["status"] != "failed":
+                record = {"status": "stale", "error": "fitted on another train half; run it again"}
             result = {"dataset": dataset, "generator": generator, **record}
             if record["status"] == "ok":
                 try:
                     synthetic = holdout if generator == HOLDOUT else pd.read_csv(job_dir / SYNTHETIC_FILE)
                     result["scores"] = _scores(
-                        job_dir, train, holdout, synthetic, target, is_holdout=generator == HOLDOUT
+                        job_dir, train, holdout, synthetic, target, generator == HOLDOUT, key
                     )
                 except Exception:  # noqa: BLE001 - recorded in the table
                     result["scoring_error"] = traceback.format_exc(limit=2)

@@ -16,7 +16,7 @@ from sklearn.ensemble import (
     HistGradientBoostingRegressor,
 )
 from sklearn.metrics import r2_score, roc_auc_score
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.neighbors import NearestNeighbors
 from threadpoolctl import threadpool_limits
 
@@ -85,16 +85,34 @@ def quality_score(real: pd.DataFrame, synthetic: pd.DataFrame) -> float:
     return float(report.get_score())
 
 
-def detection_auc(real: pd.DataFrame, synthetic: pd.DataFrame, folds: int = 5) -> float:
-    """Mean 5-fold ROC AUC of a classifier telling real rows from as many synthetic rows."""
+def detection_auc(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    folds: int = 5,
+    real_groups: np.ndarray | None = None,
+    synthetic_groups: np.ndarray | None = None,
+) -> float:
+    """Mean 5-fold ROC AUC of a classifier telling real rows from as many synthetic rows.
+
+    With ``real_groups`` (each real row's patient) the folds keep a patient's rows together, so
+    that the classifier cannot score by recognising a patient it saw in training; synthetic rows
+    are each their own group unless ``synthetic_groups`` says otherwise."""
     n = min(len(real), len(synthetic))
     real = real.sample(n=n, random_state=SEED)
     synthetic = synthetic.sample(n=n, random_state=SEED)
     (x_real, x_syn), categorical = encode([real, synthetic])
     x = np.vstack([x_real, x_syn])
     y = np.r_[np.zeros(n), np.ones(n)]
+    if real_groups is None:
+        splits = StratifiedKFold(folds, shuffle=True, random_state=SEED).split(x, y)
+    else:
+        own = np.arange(len(synthetic.index)) if synthetic_groups is None else None
+        codes_real = pd.factorize(np.asarray(real_groups)[real.index])[0]
+        codes_syn = own if own is not None else pd.factorize(np.asarray(synthetic_groups)[synthetic.index])[0]
+        groups = np.r_[codes_real, codes_syn + codes_real.max() + 1]
+        splits = StratifiedGroupKFold(folds, shuffle=True, random_state=SEED).split(x, y, groups)
     aucs = []
-    for train_idx, test_idx in StratifiedKFold(folds, shuffle=True, random_state=SEED).split(x, y):
+    for train_idx, test_idx in splits:
         model = HistGradientBoostingClassifier(categorical_features=categorical, random_state=SEED)
         model.fit(x[train_idx], y[train_idx])
         aucs.append(roc_auc_score(y[test_idx], model.predict_proba(x[test_idx])[:, 1]))
@@ -154,22 +172,35 @@ def _distance_matrix(train: pd.DataFrame, frames: list[pd.DataFrame]) -> list[np
 
 
 def dcr_share(
-    synthetic: pd.DataFrame, train: pd.DataFrame, holdout: pd.DataFrame, synthetic_is_holdout: bool = False
+    synthetic: pd.DataFrame,
+    train: pd.DataFrame,
+    holdout: pd.DataFrame,
+    synthetic_is_holdout: bool = False,
+    holdout_groups: np.ndarray | None = None,
 ) -> float:
     """Share of synthetic rows strictly closer to a train row than to any holdout row
     (ties count half). 0.5 is ideal; above it the generator sits near its training rows.
-    When the synthetic table *is* the holdout, each row's own copy is left out."""
+    When the synthetic table *is* the holdout, each row's own copy is left out, and with
+    ``holdout_groups`` (each holdout row's patient) so are the other rows of its patient."""
     x_syn, x_train, x_hold = _distance_matrix(train, [synthetic, train, holdout])
     to_train = NearestNeighbors(n_neighbors=1, metric="manhattan").fit(x_train)
-    to_hold = NearestNeighbors(n_neighbors=2 if synthetic_is_holdout else 1, metric="manhattan").fit(x_hold)
+    codes = None
+    skip = 1
+    if synthetic_is_holdout:
+        codes = pd.factorize(np.arange(len(x_hold)) if holdout_groups is None else np.asarray(holdout_groups))[0]
+        skip = int(np.bincount(codes).max())
+    to_hold = NearestNeighbors(n_neighbors=min(skip + 1, len(x_hold)) if synthetic_is_holdout else 1,
+                               metric="manhattan").fit(x_hold)
     closer = 0.0
     for start in range(0, len(x_syn), BLOCK_ROWS):
         block = x_syn[start : start + BLOCK_ROWS]
         d_train = to_train.kneighbors(block)[0][:, 0]
         d_hold, idx_hold = to_hold.kneighbors(block)
         if synthetic_is_holdout:
-            own = idx_hold[:, 0] == np.arange(start, start + len(block))
-            d_hold = np.where(own, d_hold[:, 1], d_hold[:, 0])
+            # the nearest holdout row of another patient (of another row, without groups)
+            other = codes[idx_hold] != codes[start : start + len(block), None]
+            first = np.argmax(other, axis=1)
+            d_hold = np.where(other.any(axis=1), d_hold[np.arange(len(block)), first], np.inf)
         else:
             d_hold = d_hold[:, 0]
         d_train, d_hold = np.round(d_train, 9), np.round(d_hold, 9)
@@ -201,6 +232,7 @@ def score(
     synthetic: pd.DataFrame,
     target: str,
     synthetic_is_holdout: bool = False,
+    key: str | None = None,
 ) -> dict:
     """Every metric for one synthetic table.
 
@@ -208,21 +240,33 @@ def score(
     comparison would be of a table with itself, so there it is judged against the train
     half instead: the numbers then say what an independent real sample of the same size
     scores. TSTR's denominator (real train -> holdout) is the same for everyone.
+
+    ``key`` names the patient column of a table with several rows per patient: it is left out
+    of every metric, and it groups the real rows in the detection folds and in the ceiling's
+    distances (see :func:`detection_auc`, :func:`dcr_share`).
     """
+    groups = {"train": None, "holdout": None, "synthetic": None}
+    if key is not None:
+        groups = {"train": train[key].to_numpy(), "holdout": holdout[key].to_numpy(),
+                  "synthetic": holdout[key].to_numpy() if synthetic_is_holdout else None}
+        train, holdout = train.drop(columns=[key]), holdout.drop(columns=[key])
+        synthetic = synthetic.drop(columns=[key], errors="ignore")
     holdout = align_to(holdout, train)
     synthetic = align_to(synthetic, train)
     train = align_to(train, train)
     reference = train if synthetic_is_holdout else holdout
     # One thread: OpenMP spin-waiting makes small tree fits crawl when other work shares the cores.
     with threadpool_limits(1):
-        return _all_metrics(train, holdout, synthetic, reference, target, synthetic_is_holdout)
+        return _all_metrics(train, holdout, synthetic, reference, target, synthetic_is_holdout, groups)
 
 
-def _all_metrics(train, holdout, synthetic, reference, target, synthetic_is_holdout) -> dict:
+def _all_metrics(train, holdout, synthetic, reference, target, synthetic_is_holdout, groups) -> dict:
+    reference_groups = groups["train"] if synthetic_is_holdout else groups["holdout"]
     return {
         "quality": quality_score(reference, synthetic),
-        "detection_auc": detection_auc(reference, synthetic),
+        "detection_auc": detection_auc(reference, synthetic, real_groups=reference_groups,
+                                       synthetic_groups=groups["synthetic"]),
         "tstr": utility(synthetic, reference, target) / utility(train, holdout, target),
-        "dcr_share": dcr_share(synthetic, train, holdout, synthetic_is_holdout),
+        "dcr_share": dcr_share(synthetic, train, holdout, synthetic_is_holdout, groups["holdout"]),
         "exact_copies": exact_copy_share(synthetic, train),
     }

@@ -34,12 +34,15 @@ def _job(task: tuple[str, str, int]) -> dict:
 
     import synthcare
 
-    train, holdout = benchdata.split(benchdata.load_dataset(name))
-    train = benchdata.align_to(train, train)
+    train, holdout = benchdata.train_holdout(name)
+    key = benchdata.PATIENT_KEYS.get(name)
+    fit_on = benchdata.align_to(train, train)
+    if key is not None:  # the patient key as it is (whole numbers), not as a float
+        fit_on[key] = train[key]
     with threadpool_limits(1):
-        model = synthcare.get_engine(engine)(random_state=seed).fit(train)
+        model = synthcare.get_engine(engine)(random_state=seed).fit(fit_on)
         synthetic = model.sample(len(train), random_state=seed)[list(train.columns)]
-        scores = scoring.score(train, holdout, synthetic, benchdata.TARGETS[name])
+        scores = scoring.score(train, holdout, synthetic, benchdata.TARGETS[name], key=key)
     return {"engine": engine, "dataset": name, "seed": seed, "scores": scores}
 
 
