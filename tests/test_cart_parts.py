@@ -374,6 +374,27 @@ def test_longitudinal_rows_do_not_replay_a_patients_baseline():
     assert abs(synthetic["futime"].median() / real["futime"].median() - 1) < 0.15
     assert abs(synthetic["status"].eq(2).mean() - real["status"].eq(2).mean()) < 0.08
     assert (synthetic["day"] <= synthetic["futime"]).all()
+    # nor does it hand out one patient's value repeatedly: a patient's age, tied on each of their
+    # visits, was a spike in the quantile grids, and 41% of rows carried an age only one real
+    # patient has (36% a follow-up time; a whole number of days drawn smoothly hits one of those
+    # about one time in ten by chance)
+    own = real.groupby("age")["id"].nunique()
+    assert synthetic["age"].isin(set(own[own == 1].index)).mean() < 0.01
+    own = real.groupby("futime")["id"].nunique()
+    assert synthetic["futime"].isin(set(own[own == 1].index)).mean() < 0.15
+
+
+def test_untie_spreads_a_spike_only_one_patient_holds():
+    from synthcare.engines.quantiles import spread, untie
+
+    values = np.r_[np.full(6, 5.0), np.full(6, 7.0), [1.0, 2.0, 3.0, 9.0, 10.0, 11.0]]
+    patients = np.r_[np.zeros(6), np.arange(1, 7), np.arange(7, 13)]  # 5.0: one patient's visits
+    grid = spread(np.zeros(values.size, dtype=np.int64), values, 1, 18)
+    assert np.sum(grid[0] == 5.0) >= 2 and np.sum(grid[0] == 7.0) >= 2
+    out = untie(grid, np.zeros(values.size, dtype=np.int64), values, patients)
+    assert np.sum(out[0] == 5.0) <= 1  # spread between its neighbours ...
+    assert np.all(np.diff(out[0]) >= 0) and out[0].min() == grid[0].min() and out[0].max() == grid[0].max()
+    assert np.array_equal(out[0] == 7.0, grid[0] == 7.0)  # ... six patients' shared value stays a spike
 
 
 def test_entity_groups_takes_a_repeating_identifier_only():

@@ -21,7 +21,8 @@ continuous column that depends on many earlier ones a little each (a wide labora
 a linear part on normal scores, the trees learning the rest (see :mod:`synthcare.engines.linear`).
 Where an identifier column repeats (a patient's visits or events), leaves are counted in patients
 rather than rows, and bootstrap samples draw patients, so that no leaf holds one patient's rows
-alone (see :func:`synthcare.engines.base.entity_groups`).
+alone (see :func:`synthcare.engines.base.entity_groups`), and a value tied only on one patient's
+visits is smoothed rather than drawn exactly (see :func:`synthcare.engines.quantiles.untie`).
 """
 
 from __future__ import annotations
@@ -319,7 +320,10 @@ class CARTSynthesizer(BaseSynthesizer):
                         groups: np.ndarray | None = None) -> None:
         q = self.n_quantiles
         if X.shape[1] == 0 or len(y) < 2 * leaf:
-            self.parts_[key] = {"grid": self._marginal(y)}
+            grid = self._marginal(y)
+            if groups is not None:
+                grid = quantiles.untie(grid, np.zeros(y.size, dtype=np.int64), y, groups)
+            self.parts_[key] = {"grid": grid}
             return
         from scipy.stats import rankdata
         from sklearn.tree import DecisionTreeRegressor
@@ -330,7 +334,10 @@ class CARTSynthesizer(BaseSynthesizer):
         for t, (model, rows_leaf, n_leaves) in enumerate(grown):
             # a big leaf gets a finer grid, but every point stands for ROWS_PER_POINT rows or more
             points = _points(int(np.bincount(rows_leaf).max()), q)
-            self.parts_[f"{key}.{t}"] = {**model, "grid": quantiles.spread(rows_leaf, y, n_leaves, points)}
+            grid = quantiles.spread(rows_leaf, y, n_leaves, points)
+            if groups is not None:  # no spike at one patient's value, repeated on each visit
+                grid = quantiles.untie(grid, rows_leaf, y, groups)
+            self.parts_[f"{key}.{t}"] = {**model, "grid": grid}
 
     def _marginal(self, values: np.ndarray) -> np.ndarray:
         """A one-row quantile grid of ``values`` (every point for ROWS_PER_POINT rows or more)."""

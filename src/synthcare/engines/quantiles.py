@@ -59,6 +59,38 @@ def spread(groups: np.ndarray, values: np.ndarray, n_groups: int, n_points: int)
     return out
 
 
+def untie(grids: np.ndarray, groups: np.ndarray, values: np.ndarray, patients: np.ndarray) -> np.ndarray:
+    """``grids`` (see :func:`spread`) with every spike that only one patient holds smoothed out.
+
+    A patient's value repeated on each of their visits (age at entry, follow-up time) ties in
+    the grid like a value many patients share, and :func:`draw` would hand it out exactly: a
+    spike at one real person's value. Equal neighbouring points whose value no two patients
+    (``patients``, one per row of ``values``; ``groups`` gives each row's grid row) hold in
+    that group are spread evenly between the points either side of them instead, keeping their
+    share of the mass; values several patients share stay spikes.
+    """
+    out = grids.copy()
+    k = grids.shape[1]
+    same = np.zeros(grids.shape, dtype=bool)
+    same[:, 1:] = grids[:, 1:] == grids[:, :-1]
+    for g in np.flatnonzero(same.any(axis=1)):
+        held = values[groups == g]
+        who = patients[groups == g]
+        row = grids[g]
+        i = 0
+        while i < k:
+            j = i
+            while j + 1 < k and row[j + 1] == row[i]:
+                j += 1
+            if j > i and np.unique(who[held == row[i]]).size < 2:
+                low = row[i - 1] if i > 0 else row[i]
+                high = row[j + 1] if j + 1 < k else row[i]
+                if low < high:
+                    out[g, i : j + 1] = np.linspace(low, high, j - i + 3)[1:-1]
+            i = j + 1
+    return out
+
+
 def draw(grids: np.ndarray, rng: np.random.Generator, rows: np.ndarray | None = None) -> np.ndarray:
     """One value per row of ``grids`` (or, given ``rows``, per entry of ``rows``, each naming
     the row of ``grids`` to draw from), each grid point carrying an equal share of the mass.
