@@ -106,9 +106,10 @@ def detection_auc(
     if real_groups is None:
         splits = StratifiedKFold(folds, shuffle=True, random_state=SEED).split(x, y)
     else:
-        own = np.arange(len(synthetic.index)) if synthetic_groups is None else None
         codes_real = pd.factorize(np.asarray(real_groups)[real.index])[0]
-        codes_syn = own if own is not None else pd.factorize(np.asarray(synthetic_groups)[synthetic.index])[0]
+        codes_syn = (
+            np.arange(n) if synthetic_groups is None else pd.factorize(np.asarray(synthetic_groups)[synthetic.index])[0]
+        )
         groups = np.r_[codes_real, codes_syn + codes_real.max() + 1]
         splits = StratifiedGroupKFold(folds, shuffle=True, random_state=SEED).split(x, y, groups)
     aucs = []

@@ -73,9 +73,13 @@ def untie(grids: np.ndarray, groups: np.ndarray, values: np.ndarray, patients: n
     k = grids.shape[1]
     same = np.zeros(grids.shape, dtype=bool)
     same[:, 1:] = grids[:, 1:] == grids[:, :-1]
-    for g in np.flatnonzero(same.any(axis=1)):
-        held = values[groups == g]
-        who = patients[groups == g]
+    tied = np.flatnonzero(same.any(axis=1))
+    if tied.size == 0:
+        return out
+    order = np.argsort(groups, kind="stable")
+    bounds = np.searchsorted(groups[order], [tied, tied + 1])
+    for g, lo, hi in zip(tied, *bounds):
+        held, who = values[order[lo:hi]], patients[order[lo:hi]]
         row = grids[g]
         i = 0
         while i < k:
