@@ -31,14 +31,6 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 
 
-def load_with_id(name: str) -> tuple[pd.DataFrame, str]:
-    """The dataset with its patient id and without the other identifying columns."""
-    import benchdata
-
-    key = benchdata.PATIENT_KEYS[name]
-    return benchdata.load_dataset(name, keep=(key,)), key
-
-
 def baseline_columns(frame: pd.DataFrame, key: str) -> list[str]:
     """Columns holding one value per patient (missing counted as a value)."""
     filled = frame.drop(columns=[key]).astype(str)
@@ -64,11 +56,11 @@ def _job(task: tuple[str, str, str, int]) -> dict:
 
     import synthcare
 
-    frame, key = load_with_id(name)
-    train_id, holdout_id = benchdata.split(frame, key=key)
+    key = benchdata.PATIENT_KEYS[name]
+    train_id, holdout_id = benchdata.train_holdout(name)
     train = benchdata.align_to(train_id.drop(columns=[key]), train_id.drop(columns=[key]))
     holdout = benchdata.align_to(holdout_id.drop(columns=[key]), train)
-    columns = baseline_columns(frame, key)
+    columns = baseline_columns(pd.concat([train_id, holdout_id], ignore_index=True), key)
     target = benchdata.TARGETS[name]
     with threadpool_limits(1):
         model = synthcare.get_engine(engine)(random_state=seed).fit(train_id if mode == "with id" else train)

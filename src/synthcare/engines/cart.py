@@ -320,10 +320,7 @@ class CARTSynthesizer(BaseSynthesizer):
                         groups: np.ndarray | None = None) -> None:
         q = self.n_quantiles
         if X.shape[1] == 0 or len(y) < 2 * leaf:
-            grid = self._marginal(y)
-            if groups is not None:
-                grid = quantiles.untie(grid, np.zeros(y.size, dtype=np.int64), y, groups)
-            self.parts_[key] = {"grid": grid}
+            self.parts_[key] = {"grid": self._marginal(y, groups)}
             return
         from scipy.stats import rankdata
         from sklearn.tree import DecisionTreeRegressor
@@ -334,15 +331,13 @@ class CARTSynthesizer(BaseSynthesizer):
         for t, (model, rows_leaf, n_leaves) in enumerate(grown):
             # a big leaf gets a finer grid, but every point stands for ROWS_PER_POINT rows or more
             points = _points(int(np.bincount(rows_leaf).max()), q)
-            grid = quantiles.spread(rows_leaf, y, n_leaves, points)
-            if groups is not None:  # no spike at one patient's value, repeated on each visit
-                grid = quantiles.untie(grid, rows_leaf, y, groups)
-            self.parts_[f"{key}.{t}"] = {**model, "grid": grid}
+            # with patients, no spike at one patient's value repeated on each visit
+            self.parts_[f"{key}.{t}"] = {**model, "grid": quantiles.spread(rows_leaf, y, n_leaves, points, groups)}
 
-    def _marginal(self, values: np.ndarray) -> np.ndarray:
+    def _marginal(self, values: np.ndarray, patients: np.ndarray | None = None) -> np.ndarray:
         """A one-row quantile grid of ``values`` (every point for ROWS_PER_POINT rows or more)."""
         return quantiles.spread(np.zeros(values.size, dtype=np.int64), values, 1,
-                                _points(values.size, self.n_quantiles))
+                                _points(values.size, self.n_quantiles), patients)
 
     def _grow(self, estimator, X: np.ndarray, y: np.ndarray, leaf: int, rng,  # noqa: ANN001, ANN202
               groups: np.ndarray | None = None):

@@ -34,14 +34,16 @@ def grouped(groups: np.ndarray, values: np.ndarray, n_groups: int, n_points: int
     return out
 
 
-def spread(groups: np.ndarray, values: np.ndarray, n_groups: int, n_points: int) -> np.ndarray:
+def spread(groups: np.ndarray, values: np.ndarray, n_groups: int, n_points: int,
+           patients: np.ndarray | None = None) -> np.ndarray:
     """Quantile grid (``n_groups`` x ``n_points``) of ``values`` within each group id.
 
     Point ``i`` interpolates the group's sorted values at rank ``(i + 0.5) / n_points`` of the
     way from the smallest to the largest, so a
     group with fewer values than points gets points *between* its values rather than repeats
     of them: two points are equal only where the data hold a tie (a spike), never merely
-    because the group is small. Groups without values get a row of ``NaN``.
+    because the group is small. Groups without values get a row of ``NaN``. With ``patients``
+    (each value's patient), a tie that only one patient's rows make is no spike (see :func:`untie`).
     """
     if values.size == 0:
         return np.full((n_groups, n_points), np.nan)
@@ -56,7 +58,7 @@ def spread(groups: np.ndarray, values: np.ndarray, n_groups: int, n_points: int)
     nxt = np.clip(np.minimum(at + 1, starts[:, None] + np.maximum(counts - 1, 0)[:, None]), 0, v.size - 1)
     out = v[at] + frac * (v[nxt] - v[at])
     out[counts == 0] = np.nan
-    return out
+    return out if patients is None else untie(out, groups, values, patients)
 
 
 def untie(grids: np.ndarray, groups: np.ndarray, values: np.ndarray, patients: np.ndarray) -> np.ndarray:
