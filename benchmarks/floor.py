@@ -1,0 +1,189 @@
+"""How low can DCR share go on a table of this size? A simulation with a known truth.
+
+    benchmarks/.venv/bin/python benchmarks/floor.py [--datasets a,b] [--reps 8]
+
+DCR share asks whether synthetic rows sit nearer the training rows than new real rows do. Any
+generator learns its means, spreads and correlations from the training rows, and their
+sampling error goes into every synthetic row. Summed over many columns, that error alone can
+put the synthetic rows nearer the training half, with no row copied.
+
+For each benchmark dataset this script builds a stand-in with a known truth: a Gaussian with
+the table's own correlation structure (normal scores of all its scored columns, estimated on
+both halves), and as many columns and train / holdout rows as the benchmark uses. It then
+scores, with the benchmark's own code (scoring.py), generators whose model is exactly right
+and only its parameters are learnt from the simulated train rows:
+
+- truth: fresh rows from the true distribution (nothing learnt; the ideal, about 0.5);
+- means: the true correlations, the means learnt (sample means);
+- Ledoit-Wolf: means and a shrunk covariance learnt (sklearn's LedoitWolf);
+- MLE: means and the sample covariance learnt.
+
+Each is repeated with fresh simulated halves (--reps) and written to FLOOR.md and floor.json,
+next to cart's mean DCR share from SEEDS.md (seeds.json) on the real table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+GENERATORS = ("truth", "means", "ledoit_wolf", "mle")
+
+
+def truth_correlation(name: str) -> tuple[np.ndarray, int, int]:
+    """The correlation of the table's normal scores (both halves, patient key left out), and
+    the benchmark's train and holdout row counts."""
+    import benchdata
+    import pandas as pd
+    from scipy.special import ndtri
+    from scipy.stats import rankdata
+    from scoring import as_number
+
+    train, holdout = benchdata.train_holdout(name)
+    key = benchdata.PATIENT_KEYS.get(name)
+    table = pd.concat([train, holdout], ignore_index=True).drop(columns=[key] if key else [])
+    scores = []
+    for col in table.columns:
+        values = table[col]
+        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+            values = as_number(values)
+        else:  # categories as their sorted codes
+            values = pd.Series(pd.factorize(values, sort=True)[0], index=values.index, dtype="float64")
+            values = values.where(table[col].notna())
+        present = values.notna().to_numpy()
+        z = np.zeros(len(values))
+        z[present] = ndtri(rankdata(values[present]) / (present.sum() + 1))
+        scores.append(z)
+    corr = np.nan_to_num(np.corrcoef(np.column_stack(scores), rowvar=False))
+    vals, vecs = np.linalg.eigh((corr + corr.T) / 2)
+    corr = (vecs * np.clip(vals, 1e-6, None)) @ vecs.T
+    d = np.sqrt(np.diag(corr))
+    return corr / d[:, None] / d[None, :], len(train), len(holdout)
+
+
+def _job(task: tuple[str, int]) -> dict:
+    name, rep = task
+    warnings.simplefilter("ignore")
+    import pandas as pd
+    import scoring
+    from sklearn.covariance import LedoitWolf
+    from threadpoolctl import threadpool_limits
+
+    corr, n_train, n_holdout = truth_correlation(name)
+    p = corr.shape[0]
+    rng = np.random.default_rng([rep, p, n_train])
+    zero = np.zeros(p)
+    train = rng.multivariate_normal(zero, corr, size=n_train)
+    holdout = rng.multivariate_normal(zero, corr, size=n_holdout)
+    mean = train.mean(axis=0)
+    models = {
+        "truth": (zero, corr),
+        "means": (mean, corr),
+        "ledoit_wolf": (mean, LedoitWolf().fit(train).covariance_),
+        "mle": (mean, np.cov(train, rowvar=False)),
+    }
+    columns = [f"x{i}" for i in range(p)]
+    frame = lambda x: pd.DataFrame(x, columns=columns)  # noqa: E731
+    scores = {}
+    with threadpool_limits(1):
+        for label, (mu, cov) in models.items():
+            synthetic = frame(rng.multivariate_normal(mu, cov, size=n_train, method="eigh"))
+            scores[label] = {
+                "dcr_share": scoring.dcr_share(synthetic, frame(train), frame(holdout)),
+                "detection_auc": scoring.detection_auc(frame(holdout), synthetic),
+            }
+    return {"dataset": name, "rep": rep, "rows": n_train, "columns": p, "scores": scores}
+
+
+def _cart_dcr() -> dict[str, float]:
+    path = HERE / "seeds.json"
+    if not path.exists():
+        return {}
+    records = [r for r in json.loads(path.read_text()) if r["engine"] == "cart"]
+    out: dict[str, list[float]] = {}
+    for r in records:
+        out.setdefault(r["dataset"], []).append(r["scores"]["dcr_share"])
+    return {name: float(np.mean(v)) for name, v in out.items()}
+
+
+def _report(records: list[dict], reps: int) -> str:
+    from report import MAX_DCR_SHARE, MAX_DETECTION_AUC
+
+    cart = _cart_dcr()
+    names = sorted({r["dataset"] for r in records})
+    lines = [
+        "# How low DCR share can go: a simulation with a known truth",
+        "",
+        "Written by `benchmarks/floor.py`. Each benchmark table is replaced by a Gaussian stand-in with its own "
+        "correlation structure (normal scores of its scored columns) and the benchmark's numbers of columns and of "
+        "train and holdout rows. Generators whose model is exactly right learn only its parameters from the simulated "
+        "train rows, and are scored by the benchmark's code (`scoring.py`) against the simulated holdout: ",
+        "*truth* draws from the true distribution (learns nothing), *means* learns the column means, "
+        "*Ledoit-Wolf* the means and a shrunk covariance, *MLE* the means and the sample covariance. "
+        f"Cells are mean ± SD over {reps} simulated splits; `cart` is its mean DCR share on the real table over "
+        "the seeds in `SEEDS.md`. On the four patient tables the real benchmark splits by patient; here rows are "
+        "independent.",
+        "",
+        f"DCR share (bar: at most {MAX_DCR_SHARE}):",
+        "",
+        "| dataset | train rows | columns | cart (real table) | truth | means | Ledoit-Wolf | MLE |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    detection = [
+        f"Detection AUC of the same synthetic tables (bar: at most {MAX_DETECTION_AUC}):",
+        "",
+        "| dataset | truth | means | Ledoit-Wolf | MLE |",
+        "|---|---|---|---|---|",
+    ]
+    for name in names:
+        mine = [r for r in records if r["dataset"] == name]
+        metrics = ("dcr_share", "detection_auc")
+        cell = {(g, m): np.array([r["scores"][g][m] for r in mine]) for g in GENERATORS for m in metrics}
+        fmt = lambda a: f"{a.mean():.3f} ± {a.std():.3f}"  # noqa: E731
+        lines.append(
+            f"| {name} | {mine[0]['rows']} | {mine[0]['columns']} | "
+            + (f"{cart[name]:.3f}" if name in cart else "-")
+            + " | "
+            + " | ".join(fmt(cell[(g, "dcr_share")]) for g in GENERATORS)
+            + " |"
+        )
+        detection.append(f"| {name} | " + " | ".join(fmt(cell[(g, "detection_auc")]) for g in GENERATORS) + " |")
+    return "\n".join(lines + [""] + detection + [""])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--datasets", help="comma-separated dataset names (default: all)")
+    parser.add_argument("--reps", type=int, default=8, help="simulated splits per dataset (default 8)")
+    parser.add_argument("--processes", type=int, default=2)
+    args = parser.parse_args()
+    if args.reps < 1:
+        parser.error(f"--reps must be at least 1, got {args.reps}")
+    import benchdata
+
+    names = args.datasets.split(",") if args.datasets else benchdata.dataset_names()
+    unknown = sorted(set(names) - set(benchdata.dataset_names()))
+    if unknown:
+        parser.error(f"unknown datasets {unknown}; choose from {benchdata.dataset_names()}")
+    tasks = [(n, r) for n in names for r in range(args.reps)]
+    records = []
+    with multiprocessing.Pool(args.processes) as pool:
+        for i, record in enumerate(pool.imap_unordered(_job, tasks), 1):
+            records.append(record)
+            s = record["scores"]
+            print(f"[{i}/{len(tasks)}] {record['dataset']} rep {record['rep']}: DCR "
+                  + " ".join(f"{g} {s[g]['dcr_share']:.3f}" for g in GENERATORS), flush=True)
+    records.sort(key=lambda r: (r["dataset"], r["rep"]))
+    (HERE / "floor.json").write_text(json.dumps(records, indent=1))
+    (HERE / "FLOOR.md").write_text(_report(records, args.reps) + "\n")
+    print(f"wrote {HERE / 'FLOOR.md'}")
+
+
+if __name__ == "__main__":
+    main()
