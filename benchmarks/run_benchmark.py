@@ -92,7 +92,8 @@ def _cached_generators(root: Path, dataset: str) -> list[str]:
 def collect(root: Path, datasets: list[str], generators: list[str]) -> tuple[dict, list[dict], list[str]]:
     """Score every cached job of these datasets (run now or earlier), plus the holdout ceiling."""
     cached = {d: _cached_generators(root, d) for d in datasets}
-    shown = list(dict.fromkeys([*generators, *all_generators(), *(g for d in datasets for g in cached[d])]))
+    # a fixed order (ours, then the peers), whatever the selection this run was given
+    shown = list(dict.fromkeys([*all_generators(), *generators, *(g for d in datasets for g in cached[d])]))
     shown = [g for g in shown if g in generators or g == HOLDOUT or any(g in cached[d] for d in datasets)]
     shown = [g for g in shown if g != HOLDOUT] + [HOLDOUT]
     infos, results = {}, []
