@@ -77,12 +77,14 @@ def main(argv: list[str] | None = None) -> None:
             job_dir = root / str(n_rows) / generator.replace(":", "-")
             record = json.loads((job_dir / JOB_FILE).read_text()) if (job_dir / JOB_FILE).exists() else None
             estimate = _estimate(prior, n_rows)
-            if generator not in selected:
-                if record is None:
-                    continue
-            elif generator in PEERS and i >= PEER_SIZES and (estimate is None or estimate > args.timeout):
+            too_long = generator in PEERS and i >= PEER_SIZES and (estimate is None or estimate > args.timeout)
+            if too_long and (generator in selected or (record is None and prior)):
+                # also when this run did not select the peer, so the table keeps saying why it has no row
                 why = "no smaller run finished" if estimate is None else f"estimated {estimate / 60:.0f} min"
                 record = {"status": "skipped", "error": f"{why} > {args.timeout / 60:.0f} min timeout"}
+            elif generator not in selected:
+                if record is None:
+                    continue
             elif record is None or args.fresh or record["status"] == "failed":
                 data = root / f"{SOURCE}_{n_rows}.pkl"
                 if not data.exists():
