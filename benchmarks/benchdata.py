@@ -59,6 +59,17 @@ def dataset_names() -> list[str]:
     return sorted(p.stem for p in data_dir().glob("*.csv"))
 
 
+def chosen(option: str | None, among: list[str] | None = None) -> list[str]:
+    """The datasets a script's ``--datasets a,b`` option names; all of ``among`` (by default
+    every dataset) when it is not given. Raises ValueError naming any it does not know."""
+    among = dataset_names() if among is None else among
+    names = option.split(",") if option else list(among)
+    unknown = sorted(set(names) - set(among))
+    if unknown:
+        raise ValueError(f"unknown datasets {unknown}; choose from {among}")
+    return names
+
+
 def _parse_dates(df: pd.DataFrame) -> pd.DataFrame:
     """Turn text columns holding ISO dates (YYYY-MM-DD...) into datetimes."""
     for col in df.select_dtypes(include="object").columns:

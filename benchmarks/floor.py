@@ -167,10 +167,10 @@ def main() -> None:
         parser.error(f"--reps must be at least 1, got {args.reps}")
     import benchdata
 
-    names = args.datasets.split(",") if args.datasets else benchdata.dataset_names()
-    unknown = sorted(set(names) - set(benchdata.dataset_names()))
-    if unknown:
-        parser.error(f"unknown datasets {unknown}; choose from {benchdata.dataset_names()}")
+    try:
+        names = benchdata.chosen(args.datasets)
+    except ValueError as error:
+        parser.error(str(error))
     tasks = [(n, r) for n in names for r in range(args.reps)]
     records = []
     with multiprocessing.Pool(args.processes) as pool:

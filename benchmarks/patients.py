@@ -116,10 +116,10 @@ def main() -> None:
     args = parser.parse_args()
     import benchdata
 
-    names = args.datasets.split(",") if args.datasets else sorted(benchdata.PATIENT_KEYS)
-    unknown = sorted(set(names) - set(benchdata.PATIENT_KEYS))
-    if unknown:
-        parser.error(f"no patient id known for {unknown}; choose from {sorted(benchdata.PATIENT_KEYS)}")
+    try:
+        names = benchdata.chosen(args.datasets, sorted(benchdata.PATIENT_KEYS))
+    except ValueError as error:
+        parser.error(f"{error} (the tables with several rows per patient)")
     if args.seeds < 1:
         parser.error(f"--seeds must be at least 1, got {args.seeds}")
     engines = [e.removeprefix("synthcare:") for e in args.engines.split(",")]

@@ -94,10 +94,10 @@ def main() -> None:
         parser.error(f"--seeds must be at least 1, got {args.seeds}")
     import benchdata
 
-    names = args.datasets.split(",") if args.datasets else benchdata.dataset_names()
-    unknown = sorted(set(names) - set(benchdata.dataset_names()))
-    if unknown:
-        parser.error(f"unknown datasets {unknown}; choose from {benchdata.dataset_names()}")
+    try:
+        names = benchdata.chosen(args.datasets)
+    except ValueError as error:
+        parser.error(str(error))
     engines = [e.removeprefix("synthcare:") for e in args.engines.split(",")]
     tasks = [(e, n, s) for e in engines for n in names for s in range(args.seeds)]
     records = []
