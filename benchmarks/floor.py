@@ -43,39 +43,31 @@ def truth_correlation(name: str) -> tuple[np.ndarray, int, int]:
     import pandas as pd
     from scipy.special import ndtri
     from scipy.stats import rankdata
-    from scoring import as_number
+    from scoring import encode
 
     train, holdout = benchdata.train_holdout(name)
     key = benchdata.PATIENT_KEYS.get(name)
     table = pd.concat([train, holdout], ignore_index=True).drop(columns=[key] if key else [])
-    scores = []
-    for col in table.columns:
-        values = table[col]
-        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
-            values = as_number(values)
-        else:  # categories as their sorted codes
-            values = pd.Series(pd.factorize(values, sort=True)[0], index=values.index, dtype="float64")
-            values = values.where(table[col].notna())
-        present = values.notna().to_numpy()
-        z = np.zeros(len(values))
-        z[present] = ndtri(rankdata(values[present]) / (present.sum() + 1))
-        scores.append(z)
-    corr = np.nan_to_num(np.corrcoef(np.column_stack(scores), rowvar=False))
+    (values,), _ = encode([table])  # numbers, datetimes as seconds, categories as sorted codes
+    scores = np.zeros_like(values)
+    for j in range(values.shape[1]):
+        present = ~np.isnan(values[:, j])
+        scores[present, j] = ndtri(rankdata(values[present, j]) / (present.sum() + 1))
+    corr = np.nan_to_num(np.corrcoef(scores, rowvar=False))
     vals, vecs = np.linalg.eigh((corr + corr.T) / 2)
     corr = (vecs * np.clip(vals, 1e-6, None)) @ vecs.T
     d = np.sqrt(np.diag(corr))
     return corr / d[:, None] / d[None, :], len(train), len(holdout)
 
 
-def _job(task: tuple[str, int]) -> dict:
-    name, rep = task
+def _job(task: tuple[str, int, tuple[np.ndarray, int, int]]) -> dict:
+    name, rep, (corr, n_train, n_holdout) = task
     warnings.simplefilter("ignore")
     import pandas as pd
     import scoring
     from sklearn.covariance import LedoitWolf
     from threadpoolctl import threadpool_limits
 
-    corr, n_train, n_holdout = truth_correlation(name)
     p = corr.shape[0]
     rng = np.random.default_rng([rep, p, n_train])
     zero = np.zeros(p)
@@ -171,7 +163,8 @@ def main() -> None:
         names = benchdata.chosen(args.datasets)
     except ValueError as error:
         parser.error(str(error))
-    tasks = [(n, r) for n in names for r in range(args.reps)]
+    truths = {n: truth_correlation(n) for n in names}  # once per dataset, not per simulated split
+    tasks = [(n, r, truths[n]) for n in names for r in range(args.reps)]
     records = []
     with multiprocessing.Pool(args.processes) as pool:
         for i, record in enumerate(pool.imap_unordered(_job, tasks), 1):
