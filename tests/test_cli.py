@@ -40,6 +40,16 @@ def test_schema_fit_sample_end_to_end(tmp_path):
         assert card["column_handling"] == {"id": "surrogate", "age": "drop"}
 
 
+def test_schema_table_never_rounds_a_missing_rate_onto_none_or_all(tmp_path):
+    frame = pd.DataFrame({"few": [None] + list(range(249)), "most": [None] * 249 + [1.0],
+                          "half": [None, 1.0] * 125, "none": range(250)})
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    result = run("schema", tmp_path / "t.csv", "--out", tmp_path / "schema.json")
+    assert result.exit_code == 0, result.output
+    rows = {line.split()[1]: line.split()[-2] for line in result.output.splitlines() if line.count("│") == 5}
+    assert rows == {"few": "0.4%", "most": "99.6%", "half": "50%", "none": "0%"}
+
+
 def test_demo_writes_table_card_and_model(tmp_path):
     result = run("demo", "--out-dir", tmp_path)
     assert result.exit_code == 0, result.output

@@ -107,9 +107,21 @@ def schema(
             inferred.save(out_path)
             table = Table("column", "kind", "action", "missing", title=f"schema of {data.name}")
             for col in inferred.columns:
-                table.add_row(col.name, col.kind, col.action, f"{col.missing_rate:.0%}")
+                table.add_row(col.name, col.kind, col.action, _share(col.missing_rate))
             out.print(table)
             out.print(f"Schema written to {out_path}. Edit it and pass it to 'synthcare fit --schema'.")
+
+
+def _share(rate: float) -> str:
+    """A missing-value rate for the schema table: whole percents, but never rounded onto 0% or
+    100% (0.4% of names missing is not none missing), and a decimal where that matters."""
+    if rate <= 0 or rate >= 1:
+        return f"{rate:.0%}"
+    if rate < 0.001:
+        return "<0.1%"
+    if rate > 0.999:
+        return ">99.9%"
+    return f"{rate:.1%}" if rate < 0.1 or rate > 0.9 else f"{rate:.0%}"
 
 
 @app.command()
