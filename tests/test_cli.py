@@ -50,6 +50,18 @@ def test_schema_table_never_rounds_a_missing_rate_onto_none_or_all(tmp_path):
     assert rows == {"few": "0.4%", "most": "99.6%", "half": "50%", "none": "0%"}
 
 
+def test_a_european_csv_is_read_and_the_cli_says_how(tmp_path):
+    lung = pd.read_csv(DATA_DIR / "lung_ncctg.csv")
+    lung.to_csv(tmp_path / "lung.csv", sep=";", decimal=",", index=False)
+    result = run("fit", tmp_path / "lung.csv", "--out", tmp_path / "model", "--seed", 1)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())  # rich wraps lines at the terminal's width
+    assert "semicolon-separated, decimal commas" in said and "228 rows x 10 columns" in said
+    result = run("schema", tmp_path / "lung.csv", "--out", tmp_path / "s.json", "--sep", ",")
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "Read as comma-separated" in said and "--sep ';'" in said
+
+
 def test_demo_writes_table_card_and_model(tmp_path):
     result = run("demo", "--out-dir", tmp_path)
     assert result.exit_code == 0, result.output

@@ -126,3 +126,9 @@ def test_schema_validation_errors_say_what_is_wrong(tmp_path):
     bad.write_text("{not json")
     with pytest.raises(SchemaError, match="not a valid JSON"):
         Schema.load(bad)
+
+
+def test_a_single_text_marker_in_numbers_is_named_in_the_error():
+    frame = pd.DataFrame({"dose": [1.5, 2.0, 3.25, 4.0, 5.0] * 20 + ["."]})
+    with pytest.raises(DataError, match=r"mixes numbers \(99\.0% of values\).*--na '\.'"):
+        infer_schema(frame)

@@ -89,18 +89,40 @@ def _write_sample(model, rows: int, path: Path, seed: int | None, where: str | N
     return frame, write_card(card, path)
 
 
+_SEP_HELP = "Field separator of a CSV file, e.g. ';' (default: found from the file's lines)."
+_DECIMAL_HELP = "Decimal mark of a CSV file: '.' or ',' (default: found from the file's numbers)."
+_NA_HELP = "A value that marks a missing one, such as '.' in SAS exports (repeat for several)."
+
+
+def _read(data: Path, encoding: str, sep: str | None, decimal: str | None, na: list[str],  # noqa: ANN202
+          announce: bool = True):
+    """read_table, saying how a CSV was read when that is not plain comma-separated with
+    decimal points (a ';'-separated file with decimal commas, as European spreadsheets save)."""
+    from synthcare.data.io import CsvFormat, read_table, sniff_csv
+
+    frame = read_table(data, encoding=encoding, sep=sep, decimal=decimal, na_values=na)
+    if announce and data.suffix.lower() not in {".parquet", ".pq"}:
+        form = sniff_csv(data, encoding=encoding, sep=sep, decimal=decimal)
+        tsv = data.name.lower().endswith((".tsv", ".tsv.gz"))
+        if form != CsvFormat(sep="\t" if tsv else ","):
+            out.print(f"Read {data.name} as {form.describe()} (--sep / --decimal to change).")
+    return frame
+
+
 @app.command()
 def schema(
     data: Path = typer.Argument(..., help="Table to describe: .csv or .parquet."),
     out_path: Path | None = typer.Option(None, "--out", help="Write the schema JSON here."),
     encoding: str = typer.Option("utf-8", help="Text encoding of a CSV file."),
+    sep: str | None = typer.Option(None, "--sep", help=_SEP_HELP),
+    decimal: str | None = typer.Option(None, "--decimal", help=_DECIMAL_HELP),
+    na: list[str] = typer.Option([], "--na", help=_NA_HELP),
 ) -> None:
     """Infer the schema of DATA: each column's kind, bounds, categories and handling."""
     from synthcare.data.inference import infer_schema
-    from synthcare.data.io import read_table
 
     with _friendly():
-        inferred = infer_schema(read_table(data, encoding=encoding))
+        inferred = infer_schema(_read(data, encoding, sep, decimal, na, announce=out_path is not None))
         if out_path is None:
             out.print_json(inferred.to_json())
         else:
@@ -131,15 +153,17 @@ def rules(
     out_path: Path | None = typer.Option(
         None, "--out", help="Write the schema with the suggested rules added here, to edit and pass to fit."),
     encoding: str = typer.Option("utf-8", help="Text encoding of a CSV file."),
+    sep: str | None = typer.Option(None, "--sep", help=_SEP_HELP),
+    decimal: str | None = typer.Option(None, "--decimal", help=_DECIMAL_HELP),
+    na: list[str] = typer.Option([], "--na", help=_NA_HELP),
 ) -> None:
     """Suggest clinical rules DATA obeys (orderings, missingness), and check the schema's rules."""
     from synthcare.data.inference import infer_schema
-    from synthcare.data.io import read_table
     from synthcare.data.schema import Schema
     from synthcare.sampling.rules import check_rules, suggest_rules
 
     with _friendly():
-        frame = read_table(data, encoding=encoding)
+        frame = _read(data, encoding, sep, decimal, na)
         schema = infer_schema(frame) if schema_path is None else Schema.load(schema_path)
         schema.check_frame(list(frame.columns))
         if schema.rules:
@@ -167,16 +191,18 @@ def fit(
     engine: str | None = typer.Option(None, help="Engine name (see 'synthcare engines')."),
     seed: int | None = typer.Option(None, help="Seed for reproducible fitting."),
     encoding: str = typer.Option("utf-8", help="Text encoding of a CSV file."),
+    sep: str | None = typer.Option(None, "--sep", help=_SEP_HELP),
+    decimal: str | None = typer.Option(None, "--decimal", help=_DECIMAL_HELP),
+    na: list[str] = typer.Option([], "--na", help=_NA_HELP),
 ) -> None:
     """Fit a generator on DATA and save it as a model folder (JSON and arrays, no pickle)."""
-    from synthcare.data.io import read_table
     from synthcare.engines.registry import DEFAULT_ENGINE, get_engine
     from synthcare.persistence import save_model
 
     with _friendly():
         cls = get_engine(engine or DEFAULT_ENGINE)
         model = cls(random_state=seed)
-        frame = read_table(data, encoding=encoding)
+        frame = _read(data, encoding, sep, decimal, na)
         start = time.perf_counter()
         _fit_with_progress(model, frame, schema_path)
         save_model(model, out_path)
@@ -223,6 +249,7 @@ def evaluate(
     seed: int = typer.Option(0, "--seed", help="Seed of subsampling, models and attacks."),
     fail_on: str = typer.Option(
         "never", "--fail-on", help="Exit with status 1 when the verdict is at least this: fail, warn, never."),
+    na: list[str] = typer.Option([], "--na", help=_NA_HELP + " Applies to --real and --holdout."),
 ) -> None:
     """Evaluate a synthetic table: validity, utility, privacy, fairness; writes REPORT.html/.json."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -241,8 +268,13 @@ def evaluate(
             def progress(done: int, total: int, label: str) -> None:
                 bar.update(task, completed=done, total=total, description=label)
 
+            if na:
+                real_table = _read(real, "utf-8", None, None, na, announce=False)
+                holdout_table = None if holdout is None else _read(holdout, "utf-8", None, None, na, announce=False)
+            else:
+                real_table, holdout_table = real, holdout
             report = run_evaluation(
-                real, synthetic, holdout=holdout, target=target, time=time_col, event=event,
+                real_table, synthetic, holdout=holdout_table, target=target, time=time_col, event=event,
                 sensitive=sensitive or None, policy=policy, schema=schema_path, random_state=seed,
                 progress=progress,
             )

@@ -175,9 +175,11 @@ class _Inferrer:
             return self._numeric(base, numeric)
         if share >= 0.8:
             bad = text[numeric.isna()].unique()[:5].tolist()
+            marker = (f"; if {bad[0]!r} marks a missing value, say so: --na {bad[0]!r} on the command line "
+                      f"or read_table(..., na_values=[{bad[0]!r}])" if len(bad) == 1 else "")
             self.problems.append(
-                f"column '{name}' mixes numbers ({share:.0%} of values) with text such as {bad}; "
-                "clean those values, leave them empty, or declare the column 'categorical' in the schema"
+                f"column '{name}' mixes numbers ({min(share, 0.999):.1%} of values) with text such as {bad}; "
+                f"clean those values, leave them empty, or declare the column 'categorical' in the schema{marker}"
             )
             return ColumnSchema(kind="categorical", action="drop", **base)
         if date_share >= 0.8:
