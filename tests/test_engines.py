@@ -43,6 +43,29 @@ def test_init_is_keyword_only_and_only_stores(name):
 
 
 @pytest.mark.parametrize("name", ENGINES)
+def test_pandas_own_dtypes_and_time_zones_come_back(name, flchain, tmp_path):
+    """Parquet from hospital systems carries nullable numbers, categories, strings and
+    time-zone-aware timestamps; each comes back in its own dtype, dates still whole local days
+    on both sides of a change of clocks."""
+    frame = flchain.head(600).copy()
+    frame["age"] = frame["age"].astype("Int64")
+    frame["creatinine"] = frame["creatinine"].astype("Float64")
+    frame["sex"] = frame["sex"].astype(str).astype("category")
+    frame["chapter"] = frame["chapter"].astype("string")
+    frame["mgus"] = (frame["mgus"] == 1).astype("boolean").mask(frame.index % 7 == 0)
+    start = pd.Timestamp("2020-01-01", tz="Europe/Amsterdam")
+    frame["seen"] = pd.DatetimeIndex([start + pd.DateOffset(days=int(d) % 365) for d in frame["futime"]])
+    model = get_engine(name)(random_state=0).fit(frame)
+    out = model.sample(800, random_state=1)
+    assert out.dtypes.astype(str).to_dict() == frame.dtypes.astype(str).to_dict()
+    assert (out["seen"] == out["seen"].dt.normalize()).all()  # midnight in Amsterdam, winter and summer
+    assert (out["seen"].dt.month.isin([4, 5, 6, 7, 8, 9])).mean() > 0.2
+    assert frame["seen"].min() <= out["seen"].min() and out["seen"].max() <= frame["seen"].max()
+    assert set(out["sex"].cat.categories) == set(frame["sex"].cat.categories)
+    assert out["mgus"].isna().any() and out["age"].notna().all()
+
+
+@pytest.mark.parametrize("name", ENGINES)
 def test_sample_keeps_the_schema(name, fitted, flchain):
     model = fitted[name]
     assert model.fit(flchain) is model

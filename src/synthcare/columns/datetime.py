@@ -1,4 +1,9 @@
-"""Date and time columns, modelled as days since 1970-01-01."""
+"""Date and time columns, modelled as days since 1970-01-01.
+
+A column with a time zone is modelled in its wall-clock time (what a clock there showed), so
+that whole days stay whole days and the hours of a day keep their pattern across daylight
+saving; its zone is put back on output.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +17,20 @@ DAY_NS = 86_400 * 10**9
 
 
 def _parse(series: pd.Series, spec: ColumnSchema) -> pd.Series:
-    if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        return series
-    fmt = spec.datetime_format or "ISO8601"
-    return pd.to_datetime(series, format=fmt, errors="coerce")
+    """Naive timestamps: wall-clock time where the column has a time zone."""
+    if not pd.api.types.is_datetime64_any_dtype(series.dtype):
+        series = pd.to_datetime(series, format=spec.datetime_format or "ISO8601", errors="coerce")
+    if getattr(series.dt, "tz", None) is not None:
+        series = series.dt.tz_localize(None)
+    return series
+
+
+def _bound(text: str | None, default: float) -> float:
+    """A schema bound as days; a bound with a zone counts in that zone's wall-clock time."""
+    if not text:
+        return default
+    stamp = pd.Timestamp(text)
+    return (stamp.tz_localize(None) if stamp.tz is not None else stamp).value / DAY_NS
 
 
 def date_only(spec: ColumnSchema) -> bool:
@@ -32,16 +47,17 @@ def days(series: pd.Series) -> pd.Series:
 
 
 def day_number(value: object) -> float:
-    """One date (text or timestamp) as days since 1970-01-01; raises ValueError/TypeError."""
-    return pd.Timestamp(value).value / DAY_NS
+    """One date (text or timestamp) as days since 1970-01-01, in wall-clock time if it has a
+    zone (as columns with one are modelled); raises ValueError/TypeError."""
+    stamp = pd.Timestamp(value)
+    return (stamp.tz_localize(None) if stamp.tz is not None else stamp).value / DAY_NS
 
 
 def encode(series: pd.Series, spec: ColumnSchema) -> Encoded:
     parsed = _parse(series, spec)
     nanos = parsed.astype("datetime64[ns]").to_numpy().astype("int64").astype(float)
     values = np.where(parsed.isna().to_numpy(), np.nan, nanos / DAY_NS)
-    lower = pd.Timestamp(spec.minimum).value / DAY_NS if spec.minimum else -np.inf
-    upper = pd.Timestamp(spec.maximum).value / DAY_NS if spec.maximum else np.inf
+    lower, upper = _bound(spec.minimum, -np.inf), _bound(spec.maximum, np.inf)
     return Encoded(spec.name, "continuous", values, lower=lower, upper=upper)
 
 
@@ -50,13 +66,19 @@ def decode(values: np.ndarray, spec: ColumnSchema, support: np.ndarray | None = 
     if support is not None:
         days = snap(days, support)
     if spec.minimum is not None:
-        days = np.clip(days, pd.Timestamp(spec.minimum).value / DAY_NS, None)
+        days = np.clip(days, _bound(spec.minimum, -np.inf), None)
     if spec.maximum is not None:
-        days = np.clip(days, None, pd.Timestamp(spec.maximum).value / DAY_NS)
+        days = np.clip(days, None, _bound(spec.maximum, np.inf))
     missing = np.isnan(days)
     seconds = np.where(missing, 0, np.round(days) * 86_400 if date_only(spec) else np.round(days * 86_400))
     stamps = pd.Series(pd.to_datetime(seconds.astype("int64"), unit="s")).mask(missing)
     if spec.dtype.startswith("datetime"):
+        dtype = pd.api.types.pandas_dtype(spec.dtype)
+        if isinstance(dtype, pd.DatetimeTZDtype):
+            # a wall-clock time skipped when clocks go forward moves on to the first that exists;
+            # one met twice when they go back is taken as standard time
+            stamps = stamps.dt.tz_localize(dtype.tz, ambiguous=np.zeros(len(stamps), dtype=bool),
+                                           nonexistent="shift_forward")
         return stamps.astype(spec.dtype)
     text = stamps.dt.strftime(spec.datetime_format or "%Y-%m-%dT%H:%M:%S")
     return text.astype("str" if spec.dtype == "str" else "object").mask(missing)

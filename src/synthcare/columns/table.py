@@ -104,10 +104,31 @@ class TableCodec:
             out[spec.name] = series.reset_index(drop=True)
         for name, bound, sign in orders:
             _keep_order(out, by_name, name, bound, sign)
+        for spec in self.schema.columns:
+            if spec.name in out:
+                out[spec.name] = _source_dtype(out[spec.name], spec)
         return pd.DataFrame(out)
 
     def state(self) -> dict[str, Any]:
         return {"pools": self.pools, "supports": self.supports, "offsets": self.offsets}
+
+
+#: pandas' own dtypes that the codecs return as their NumPy (or object) counterparts
+_NULLABLE = {f"{kind}{bits}" for kind in ("Int", "UInt") for bits in (8, 16, 32, 64)}
+_NULLABLE |= {"Float32", "Float64", "boolean"}
+
+
+def _source_dtype(series: pd.Series, spec: ColumnSchema) -> pd.Series:
+    """A column in the source's pandas dtype where that is one of pandas' own (nullable numbers
+    and booleans, ``string``, ``category`` of text), which the codecs leave for NumPy's."""
+    dtype = spec.dtype
+    if str(series.dtype) == dtype:
+        return series
+    if dtype in _NULLABLE or dtype.startswith("string"):
+        return series.astype(dtype)
+    if dtype == "category" and spec.categories and all(isinstance(c, str) for c in spec.categories):
+        return series.astype(pd.CategoricalDtype(list(spec.categories)))
+    return series
 
 
 def _keep_order(out: dict[str, pd.Series], encoded: dict[str, Encoded], name: str, bound: str, sign: int) -> None:
