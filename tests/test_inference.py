@@ -132,3 +132,26 @@ def test_a_single_text_marker_in_numbers_is_named_in_the_error():
     frame = pd.DataFrame({"dose": [1.5, 2.0, 3.25, 4.0, 5.0] * 20 + ["."]})
     with pytest.raises(DataError, match=r"mixes numbers \(99\.0% of values\).*--na '\.'"):
         infer_schema(frame)
+
+
+def test_european_dates_are_dates_and_come_back_written_the_same_way():
+    import warnings
+
+    import synthcare
+
+    rng = np.random.default_rng(0)
+    days = pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 700, 300), unit="D")
+    stamps = days + pd.to_timedelta(rng.integers(0, 1440, 300), unit="min")
+    formats = {"german": "%d.%m.%Y", "german_time": "%d.%m.%Y %H:%M", "dutch": "%d-%m-%Y",
+               "us_time": "%m/%d/%Y %H:%M"}
+    frame = pd.DataFrame({name: (stamps if "time" in name else days).strftime(fmt) for name, fmt in formats.items()})
+    frame["version"] = "1.2.10"  # dotted, but no date
+    schema = infer_schema(frame)
+    assert {c.name: c.datetime_format for c in schema.columns if c.kind == "datetime"} == formats
+    assert schema.columns[1].minimum == stamps.min().isoformat()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and nothing from inside the trees about many distinct values
+        out = synthcare.get_engine("cart")(random_state=0).fit(frame).sample(200, random_state=0)
+    for name, fmt in formats.items():
+        parsed = pd.to_datetime(out[name], format=fmt)  # raises unless written as the source was
+        assert days.min() <= parsed.min() and parsed.max() <= stamps.max()

@@ -30,9 +30,14 @@ _NAME_WORDS = {
 }
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
 _PHONE = re.compile(r"^\+?[\d\s().-]{7,20}$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$|^\d{1,2}/\d{1,2}/\d{2,4}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$|^\d{1,2}/\d{1,2}/\d{2,4}$"
+                   r"|^\d{1,2}(?P<sep>[./-])\d{1,2}(?P=sep)\d{4}( \d{1,2}:\d{2}(:\d{2})?)?$")
+# Day first before month first where both read every value (a column with no day past the 12th).
+# 31.12.2020 is German, Swiss, Austrian, Scandinavian, Polish...; 31-12-2020 Dutch.
 _DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
-                 "%d/%m/%Y", "%m/%d/%Y"]
+                 "%d/%m/%Y", "%m/%d/%Y", "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M", "%d/%m/%Y %H:%M:%S",
+                 "%m/%d/%Y %H:%M:%S", "%d.%m.%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%d-%m-%Y",
+                 "%d-%m-%Y %H:%M", "%d-%m-%Y %H:%M:%S"]
 
 
 def _tokens(name: str) -> list[str]:

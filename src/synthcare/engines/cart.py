@@ -27,6 +27,7 @@ visits is smoothed rather than drawn exactly (see :func:`synthcare.engines.quant
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -358,7 +359,10 @@ class CARTSynthesizer(BaseSynthesizer):
                 rows = rng.integers(0, len(y), size=len(y))
             else:
                 rows = _patient_bootstrap(*patients, rng)
-            model = estimator(min_samples_leaf=leaf, random_state=child_seed(rng)).fit(X[rows], y[rows])
+            with warnings.catch_warnings():
+                # a column of many distinct values (dates, codes) is a valid classification target here
+                warnings.filterwarnings("ignore", message="The number of unique classes is greater than 50%")
+                model = estimator(min_samples_leaf=leaf, random_state=child_seed(rng)).fit(X[rows], y[rows])
             arrays = trees.from_sklearn(model)
             if self.n_trees_ > 1 and self.prune:
                 held_out = np.ones(len(y), dtype=bool)
