@@ -41,3 +41,57 @@ def test_emails_and_phones_are_faked():
     assert not set(out["email"]) & set(real["email"])
     assert out["email"].str.contains("@").all()
     assert not set(out["phone"]) & set(real["phone"])
+
+
+FIRST = ["Anna", "Lukas", "Marie", "Jonas", "Sophie", "Elias", "Emma", "Noah", "Mia", "Ben", "Lena", "Paul",
+         "Hanna", "Felix", "Clara", "Julia"]
+LAST = ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Jansen", "Bakker",
+        "Visser", "Dubois", "Bernard", "Rossi", "Kowalski", "Nowak", "Wiśniewski", "Nielsen"]
+
+
+def _european_patients(n: int = 300):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({
+        "Vorname": rng.choice(FIRST, n), "Nachname": rng.choice(LAST, n),
+        "Patientenname": [f"{a} {b}" for a, b in zip(rng.choice(FIRST, n), rng.choice(LAST, n), strict=True)],
+        "prénom": rng.choice(FIRST, n), "nom": rng.choice(LAST, n), "voornaam": rng.choice(FIRST, n),
+        "achternaam": rng.choice(LAST, n), "Imię": rng.choice(FIRST, n), "Förnamn": rng.choice(FIRST, n),
+        "kontakt": [f"{b}, {a}" for a, b in zip(rng.choice(FIRST, n), rng.choice(LAST, n), strict=True)],
+        "Telefonnummer": [f"030 {x}" for x in rng.integers(1_000_000, 9_999_999, n)],
+        "Versichertennummer": [f"A{x}" for x in rng.integers(10**8, 10**9, n)],
+        "BSN": rng.integers(10**8, 10**9, n), "Adresse": [f"Hauptstraße {x}" for x in rng.integers(1, 200, n)],
+        "nom_medicament": rng.choice(["Metformin", "Insulin", "Ramipril"], n),
+        "nombre_visites": rng.integers(0, 10, n), "colour": rng.choice(["Brown", "Green", "White", "Black"], n),
+        "Alter": rng.integers(18, 95, n),
+    })
+
+
+def test_identifiers_are_found_by_european_column_names_and_by_their_values():
+    """A German, French, Dutch, Polish or Swedish header, or none that says anything ('kontakt'
+    holding 'Müller, Anna'), must not let a patient's name through as a category."""
+    with pytest.warns(synthcare.SynthcareWarning, match="'kontakt' holds personal names"):
+        schema = synthcare.infer_schema(_european_patients())
+    found = {c.name: c.fake_provider or c.action for c in schema.columns}
+    assert found == {
+        "Vorname": "first_name", "Nachname": "last_name", "Patientenname": "name", "prénom": "first_name",
+        "nom": "last_name", "voornaam": "first_name", "achternaam": "last_name", "Imię": "first_name",
+        "Förnamn": "first_name", "kontakt": "name", "Telefonnummer": "phone_number",
+        "Versichertennummer": "surrogate", "BSN": "surrogate", "Adresse": "address",
+        "nom_medicament": "synthesize", "nombre_visites": "synthesize", "colour": "synthesize",
+        "Alter": "synthesize",
+    }
+
+
+def test_no_real_name_reaches_output_under_any_european_header():
+    real = _european_patients()
+    with pytest.warns(synthcare.SynthcareWarning):
+        out = synthcare.get_engine("cart")(random_state=0).fit(real).sample(600, random_state=1)
+    names = {n.lower() for n in FIRST + LAST}
+    for col in ["Vorname", "Nachname", "Patientenname", "prénom", "nom", "voornaam", "achternaam", "Imię",
+                "Förnamn", "kontakt"]:
+        words = {w.strip(",").lower() for value in out[col] for w in value.split()}
+        assert len(words) > 20 and not words & names, col
+    assert not set(out["BSN"]) & set(real["BSN"])

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from synthcare.data.personal import identifier_name, names_in_values, person_field
 from synthcare.data.schema import ColumnSchema, Schema
 from synthcare.errors import DataError, SynthcareWarning, collect
 
@@ -19,15 +20,6 @@ MAX_DISCRETE = 15
 #: Default upper limit of distinct values in a categorical column.
 MAX_CATEGORIES = 1000
 
-_ID_TOKENS = {"id", "pid", "uid", "mrn", "ssn", "nhs", "uuid", "guid"}
-_RECORD_TOKENS = {"record", "patient", "subject", "case", "chart", "medical"}
-_NUMBER_TOKENS = {"number", "no", "nr", "num"}
-_NAME_QUALIFIERS = {"first", "last", "given", "family", "middle", "full", "patient", "person"}
-_NAME_WORDS = {
-    "surname": "last_name", "lastname": "last_name", "familyname": "last_name",
-    "forename": "first_name", "firstname": "first_name", "givenname": "first_name",
-    "fullname": "name",
-}
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
 _PHONE = re.compile(r"^\+?[\d\s().-]{7,20}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$|^\d{1,2}/\d{1,2}/\d{2,4}$"
@@ -38,44 +30,6 @@ _DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d
                  "%d/%m/%Y", "%m/%d/%Y", "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M", "%d/%m/%Y %H:%M:%S",
                  "%m/%d/%Y %H:%M:%S", "%d.%m.%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%d-%m-%Y",
                  "%d-%m-%Y %H:%M", "%d-%m-%Y %H:%M:%S"]
-
-
-def _tokens(name: str) -> list[str]:
-    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name)
-    return [t for t in re.split(r"[^a-zA-Z0-9]+", spaced.lower()) if t]
-
-
-def _identifier_name(name: str) -> bool:
-    tokens = _tokens(name)
-    if not tokens:
-        return False
-    if tokens[-1] in _ID_TOKENS or tokens[0] in _ID_TOKENS:
-        return True
-    return any(t in _RECORD_TOKENS for t in tokens) and any(t in _NUMBER_TOKENS for t in tokens)
-
-
-def _person_field(name: str) -> str | None:
-    """The fake-data provider for a column whose name says it holds direct identifiers."""
-    tokens = _tokens(name)
-    joined = "".join(tokens)
-    for word, provider in _NAME_WORDS.items():
-        if word in joined:
-            return provider
-    if "name" in tokens:
-        quals = set(tokens) & _NAME_QUALIFIERS
-        if "first" in quals or "given" in quals:
-            return "first_name"
-        if "last" in quals or "family" in quals:
-            return "last_name"
-        if quals or tokens == ["name"]:
-            return "name"
-    if {"email", "mail"} & set(tokens) or "e-mail" in name.lower():
-        return "email"
-    if {"phone", "telephone", "tel", "mobile", "fax"} & set(tokens):
-        return "phone_number"
-    if {"address", "street"} & set(tokens):
-        return "address"
-    return None
 
 
 def _precision(values: np.ndarray) -> int | None:
@@ -136,7 +90,7 @@ class _Inferrer:
                 return ColumnSchema(kind="float", action="synthesize", **base)
         integral = bool(np.all(arr == np.round(arr)))
         distinct = np.unique(arr)
-        if integral and _identifier_name(base["name"]) and distinct.size >= max(20, 0.05 * self.n_rows):
+        if integral and identifier_name(base["name"]) and distinct.size >= max(20, 0.05 * self.n_rows):
             return ColumnSchema(kind="identifier", action="surrogate", roles=["id"], **base)
         if integral and set(distinct.tolist()) <= {0.0, 1.0}:
             return ColumnSchema(
@@ -160,7 +114,7 @@ class _Inferrer:
 
         name = base["name"]
         text = values.astype(str)
-        provider = _person_field(name)
+        provider = person_field(name)
         date_share = float(text.str.match(_DATE).mean())
         if provider is None and date_share < 0.8:
             if text.str.match(_EMAIL).mean() >= 0.9:
@@ -172,7 +126,7 @@ class _Inferrer:
                 kind="direct_identifier", action="fake", fake_provider=provider, roles=["id"], **base
             )
         distinct = text.nunique()
-        if _identifier_name(name) and distinct >= max(20, 0.05 * self.n_rows):
+        if identifier_name(name) and distinct >= max(20, 0.05 * self.n_rows):
             return ColumnSchema(kind="identifier", action="surrogate", roles=["id"], **base)
         numeric = pd.to_numeric(text, errors="coerce")
         share = float(numeric.notna().mean())
@@ -189,6 +143,16 @@ class _Inferrer:
             return ColumnSchema(kind="categorical", action="drop", **base)
         if date_share >= 0.8:
             return self._parse_dates(base, text, date_share)
+        provider = names_in_values(text)
+        if provider is not None:
+            self.notes.append(
+                f"column '{name}' holds personal names (most of its values are known {provider.replace('_', ' ')}s), "
+                "so it gets fake names; if they are not names of people, set its action to 'synthesize' and "
+                "kind to 'categorical' in the schema"
+            )
+            return ColumnSchema(
+                kind="direct_identifier", action="fake", fake_provider=provider, roles=["id"], **base
+            )
         mean_len = float(text.str.len().mean())
         words = float(text.str.count(r"\s+").mean()) + 1.0
         if mean_len > 40 or (distinct > 0.5 * len(text) and words >= 4):
