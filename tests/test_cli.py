@@ -62,6 +62,27 @@ def test_a_european_csv_is_read_and_the_cli_says_how(tmp_path):
     assert result.exit_code == 2 and "Read as comma-separated" in said and "--sep ';'" in said
 
 
+def test_a_column_of_many_codes_gets_a_draft_schema_and_a_way_through(tmp_path):
+    """1,200 diagnosis codes: more than the default 1,000 categories."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    codes = [f"{chr(65 + i % 26)}{i // 26:02d}.{i % 7}" for i in range(1200)]
+    frame = pd.DataFrame({"icd10": rng.permutation(np.resize(codes, 3000)), "age": rng.integers(18, 90, 3000)})
+    frame.to_csv(tmp_path / "dx.csv", index=False)
+    result = run("fit", tmp_path / "dx.csv", "--out", tmp_path / "m")
+    assert result.exit_code == 2 and "--max-categories" in " ".join(result.output.split())
+    result = run("schema", tmp_path / "dx.csv", "--out", tmp_path / "s.json")
+    assert result.exit_code == 0 and "set to 'drop' in this schema" in " ".join(result.output.split())
+    draft = json.loads((tmp_path / "s.json").read_text())
+    assert [(c["name"], c["action"]) for c in draft["columns"]] == [("icd10", "drop"), ("age", "synthesize")]
+    result = run("fit", tmp_path / "dx.csv", "--out", tmp_path / "m", "--max-categories", 2000, "--seed", 0)
+    assert result.exit_code == 0, result.output
+    result = run("sample", tmp_path / "m", "--rows", 500, "--out", tmp_path / "out.csv", "--seed", 0)
+    out = pd.read_csv(tmp_path / "out.csv")
+    assert out["icd10"].isin(codes).all() and out["icd10"].nunique() > 300
+
+
 def test_demo_writes_table_card_and_model(tmp_path):
     result = run("demo", "--out-dir", tmp_path)
     assert result.exit_code == 0, result.output

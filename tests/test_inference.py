@@ -6,7 +6,7 @@ import pytest
 
 from synthcare.data.inference import infer_schema
 from synthcare.data.schema import Schema
-from synthcare.errors import DataError, SchemaError, SynthcareWarning
+from synthcare.errors import DataError, ParameterError, SchemaError, SynthcareWarning
 
 from .conftest import DATASETS, load
 
@@ -155,3 +155,14 @@ def test_european_dates_are_dates_and_come_back_written_the_same_way():
     for name, fmt in formats.items():
         parsed = pd.to_datetime(out[name], format=fmt)  # raises unless written as the source was
         assert days.min() <= parsed.min() and parsed.max() <= stamps.max()
+
+
+def test_a_draft_schema_keeps_problem_columns_as_drop_and_says_why():
+    frame = pd.DataFrame({"dose": [1.5, 2.0, "high", 4.0, 5.0] * 4, "site": list("abcde") * 4})
+    with pytest.warns(SynthcareWarning, match="column 'dose' mixes numbers.*set to 'drop' in this schema"):
+        draft = infer_schema(frame, strict=False)
+    assert [(c.name, c.action) for c in draft.columns] == [("dose", "drop"), ("site", "synthesize")]
+    with pytest.raises(DataError, match="column 'dose' mixes numbers"):
+        infer_schema(frame)
+    with pytest.raises(ParameterError, match="max_categories must be an int of at least 2"):
+        infer_schema(frame, max_categories=1)

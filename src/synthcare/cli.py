@@ -92,6 +92,7 @@ def _write_sample(model, rows: int, path: Path, seed: int | None, where: str | N
 _SEP_HELP = "Field separator of a CSV file, e.g. ';' (default: found from the file's lines)."
 _DECIMAL_HELP = "Decimal mark of a CSV file: '.' or ',' (default: found from the file's numbers)."
 _NA_HELP = "A value that marks a missing one, such as '.' in SAS exports (repeat for several)."
+_MAX_CATEGORIES_HELP = "Most distinct values a text column may have to be modelled as categories (diagnosis codes)."
 
 
 def _read(data: Path, encoding: str, sep: str | None, decimal: str | None, na: list[str],  # noqa: ANN202
@@ -117,12 +118,14 @@ def schema(
     sep: str | None = typer.Option(None, "--sep", help=_SEP_HELP),
     decimal: str | None = typer.Option(None, "--decimal", help=_DECIMAL_HELP),
     na: list[str] = typer.Option([], "--na", help=_NA_HELP),
+    max_categories: int = typer.Option(1000, "--max-categories", help=_MAX_CATEGORIES_HELP),
 ) -> None:
     """Infer the schema of DATA: each column's kind, bounds, categories and handling."""
     from synthcare.data.inference import infer_schema
 
     with _friendly():
-        inferred = infer_schema(_read(data, encoding, sep, decimal, na, announce=out_path is not None))
+        inferred = infer_schema(_read(data, encoding, sep, decimal, na, announce=out_path is not None),
+                                max_categories=max_categories, strict=False)
         if out_path is None:
             out.print_json(inferred.to_json())
         else:
@@ -194,6 +197,7 @@ def fit(
     sep: str | None = typer.Option(None, "--sep", help=_SEP_HELP),
     decimal: str | None = typer.Option(None, "--decimal", help=_DECIMAL_HELP),
     na: list[str] = typer.Option([], "--na", help=_NA_HELP),
+    max_categories: int = typer.Option(1000, "--max-categories", help=_MAX_CATEGORIES_HELP),
 ) -> None:
     """Fit a generator on DATA and save it as a model folder (JSON and arrays, no pickle)."""
     from synthcare.engines.registry import DEFAULT_ENGINE, get_engine
@@ -204,7 +208,12 @@ def fit(
         model = cls(random_state=seed)
         frame = _read(data, encoding, sep, decimal, na)
         start = time.perf_counter()
-        _fit_with_progress(model, frame, schema_path)
+        if schema_path is None:
+            from synthcare.data.inference import infer_schema
+
+            _fit_with_progress(model, frame, infer_schema(frame, max_categories=max_categories))
+        else:
+            _fit_with_progress(model, frame, schema_path)
         save_model(model, out_path)
         out.print(
             f"Fitted '{model.engine_name}' on {len(frame):,} rows x {frame.shape[1]} columns in "

@@ -10,7 +10,7 @@ import numpy as np
 
 from synthcare.data.personal import identifier_name, names_in_values, person_field
 from synthcare.data.schema import ColumnSchema, Schema
-from synthcare.errors import DataError, SynthcareWarning, collect
+from synthcare.errors import DataError, ParameterError, SynthcareWarning, collect
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -167,7 +167,8 @@ class _Inferrer:
             self.problems.append(
                 f"column '{name}' has {distinct:,} distinct values, more than the {self.max_categories:,} "
                 "a categorical column may have; in the schema mark it kind 'identifier' "
-                "(fresh keys), 'text' or action 'drop', or raise max_categories"
+                "(fresh keys), 'text' or action 'drop', or raise max_categories (--max-categories on the "
+                "command line; 'synthcare schema DATA --out schema.json' writes a schema to edit)"
             )
             return ColumnSchema(kind="categorical", action="drop", **base)
         return self._categorical(base, values, kind="categorical")
@@ -204,15 +205,23 @@ class _Inferrer:
         )
 
 
-def infer_schema(frame: pd.DataFrame, *, max_categories: int = MAX_CATEGORIES) -> Schema:
+def infer_schema(frame: pd.DataFrame, *, max_categories: int = MAX_CATEGORIES, strict: bool = True) -> Schema:
     """Infer the schema of ``frame``: each column's kind, bounds, precision, categories and roles.
 
     Problems that need the user (mixed types, unparseable dates, too many categories) are
-    collected and raised together as one :class:`~synthcare.errors.DataError`.
+    collected and raised together as one :class:`~synthcare.errors.DataError`. With
+    ``strict=False`` they are warnings instead, and the schema comes back with those columns'
+    action set to ``drop``: a draft to edit (what ``synthcare schema`` writes).
     """
+    if isinstance(max_categories, bool) or not isinstance(max_categories, int) or max_categories < 2:
+        raise ParameterError(f"max_categories must be an int of at least 2. Got {max_categories!r}.")
     inferrer = _Inferrer(len(frame), max_categories)
     columns = [inferrer.column(str(name), frame[name]) for name in frame.columns]
-    collect(inferrer.problems, DataError, "The data has problems to fix before it can be used:")
+    if strict:
+        collect(inferrer.problems, DataError, "The data has problems to fix before it can be used:")
+    for problem in inferrer.problems:
+        warnings.warn(f"{problem}. Until then the column is set to 'drop' in this schema.", SynthcareWarning,
+                      stacklevel=2)
     for note in inferrer.notes:
         warnings.warn(note, SynthcareWarning, stacklevel=2)
     return Schema(n_rows=len(frame), columns=columns)
