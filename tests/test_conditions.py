@@ -33,6 +33,14 @@ def test_parser_reads_pandas_like_conditions_and_says_where_it_fails():
             parse(bad)
 
 
+def test_names_and_values_in_any_script_as_pandas_allows():
+    frame = pd.DataFrame({"Hämoglobin": [11.0, 13.5, 9.0], "Geschlecht": ["männlich", "weiblich", "männlich"],
+                          "note": ['said "no"', "x", "y"]})
+    node = parse('Hämoglobin < 12 and Geschlecht == "männlich"')
+    assert mask(node, frame).tolist() == [True, False, True]
+    assert mask(parse(r'note == "said \"no\""'), frame).tolist() == [True, False, False]
+
+
 def test_multi_column_condition_holds_in_every_row_and_follows_the_real_subcohort(flchain):
     train, holdout, model = flchain
     cond = 'age >= 65 and sex == "F" and death == 1'

@@ -94,7 +94,7 @@ _TOKEN = re.compile(
     |(?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
     |(?P<tick>`[^`]*`)
     |(?P<op>==|!=|<=|>=|<|>|\(|\)|\[|\]|,)
-    |(?P<word>[A-Za-z_][A-Za-z0-9_]*)
+    |(?P<word>[^\W\d]\w*)  # letters of any script, as Python and pandas names allow
     )""",
     re.VERBOSE,
 )
@@ -125,7 +125,9 @@ def _tokens(text: str) -> list[_Tok]:
             value = float(raw) if any(c in raw for c in ".eE") else int(raw)
             out.append(_Tok("value", raw, start, value))
         elif kind == "str":
-            out.append(_Tok("value", raw, start, bytes(raw[1:-1], "utf-8").decode("unicode_escape")))
+            # a backslash keeps the next character as it is (\" inside "..."); text in any script
+            # stays as written (decoding with 'unicode_escape' turned "männlich" into "mÃ¤nnlich")
+            out.append(_Tok("value", raw, start, re.sub(r"\\(.)", r"\1", raw[1:-1])))
         elif kind == "tick":
             out.append(_Tok("name", raw, start, raw[1:-1]))
         elif kind == "word" and raw in ("True", "true", "False", "false"):
