@@ -128,6 +128,9 @@ def test_misuse_is_rejected(name):
         cls(random_state="seed").fit(load("lung_ncctg"))
     with pytest.raises(ParameterError, match="no parameter 'bogus'"):
         cls().set_params(bogus=1)
+    notes = pd.DataFrame({"note": [f"patient reports a mild headache and nausea since visit {i}" for i in range(50)]})
+    with pytest.warns(synthcare.SynthcareWarning), pytest.raises(DataError, match="nothing to synthesize"):
+        cls().fit(notes)  # it returned a table of no rows and no columns, whatever n was asked
 
 
 def test_cart_parameter_validation():

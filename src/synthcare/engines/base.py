@@ -165,6 +165,13 @@ class BaseSynthesizer:
         elif not isinstance(schema, Schema):
             schema = Schema.load(schema)
         schema.check_frame(list(frame.columns))
+        if all(c.action == "drop" for c in schema.columns):
+            left_out = ", ".join(f"'{c.name}' ({c.kind})" for c in schema.columns[:5])
+            raise DataError(
+                f"Every column is left out ({left_out}{', ...' if len(schema.columns) > 5 else ''}), so "
+                "there is nothing to synthesize. Free-text columns are left out until text support exists; "
+                "set a column's action to 'synthesize' in the schema to keep it."
+            )
         if schema.rules:
             from synthcare.sampling.rules import warn_broken_rules
 
