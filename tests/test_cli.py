@@ -57,6 +57,15 @@ def test_a_european_csv_is_read_and_the_cli_says_how(tmp_path):
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())  # rich wraps lines at the terminal's width
     assert "semicolon-separated, decimal commas" in said and "228 rows x 10 columns" in said
+    for name, marks in (("plain.csv", []), ("eu.csv", ["--sep", ";", "--decimal", ","])):
+        result = run("sample", tmp_path / "model", "--rows", 50, "--out", tmp_path / name, "--seed", 2, *marks)
+        assert result.exit_code == 0, result.output
+    assert (tmp_path / "eu.csv").read_text().splitlines()[0] == ";".join(lung.columns)
+    from synthcare.data.io import read_table
+
+    pd.testing.assert_frame_equal(read_table(tmp_path / "eu.csv"), pd.read_csv(tmp_path / "plain.csv"))
+    result = run("sample", tmp_path / "model", "--rows", 5, "--out", tmp_path / "x.csv", "--sep", ",", "--decimal", ",")
+    assert result.exit_code == 2 and "cannot both be ','" in result.output
     result = run("schema", tmp_path / "lung.csv", "--out", tmp_path / "s.json", "--sep", ",")
     said = " ".join(result.output.split())
     assert result.exit_code == 2 and "Read as comma-separated" in said and "--sep ';'" in said

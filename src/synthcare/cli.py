@@ -71,7 +71,7 @@ def _fit_with_progress(model, data, schema) -> None:  # noqa: ANN001
 
 
 def _write_sample(model, rows: int, path: Path, seed: int | None, where: str | None = None,  # noqa: ANN001
-                  rebalance: str | None = None) -> tuple:
+                  rebalance: str | None = None, sep: str | None = None, decimal: str = ".") -> tuple:
     from synthcare.card import build_card, write_card
     from synthcare.data.io import write_table
 
@@ -82,7 +82,7 @@ def _write_sample(model, rows: int, path: Path, seed: int | None, where: str | N
             frame = rebalanced_sample(model, rows, parse_mix(rebalance), conditions=where, random_state=seed)
         else:
             frame = model.sample(rows, conditions=where, random_state=seed)
-    write_table(frame, path)
+    write_table(frame, path, sep=sep, decimal=decimal)
     card = build_card(model, n_rows=len(frame), seed=seed, data_file=path.name)
     card["conditions"] = where
     card["rebalance"] = rebalance
@@ -231,13 +231,18 @@ def sample(
         None, "--where", help='Only rows satisfying a condition, e.g. \'age >= 65 and sex == "F"\'.'),
     rebalance: str | None = typer.Option(
         None, "--rebalance", help='A different mix of one column, e.g. "type=Yes:0.5" or "stage=3:0.4,4:0.2".'),
+    sep: str | None = typer.Option(
+        None, "--sep", help="Field separator of a CSV written, e.g. ';' (default: ',', tab for .tsv)."),
+    decimal: str = typer.Option(".", "--decimal", help="Decimal mark of a CSV written: '.' or ','."),
 ) -> None:
     """Sample ROWS synthetic rows from a saved model; writes FILE and FILE.card.json."""
+    from synthcare.data.io import check_marks
     from synthcare.persistence import load_model
 
     with _friendly():
+        check_marks(sep, decimal)
         model = load_model(model_path)
-        frame, card = _write_sample(model, rows, out_path, seed, where, rebalance)
+        frame, card = _write_sample(model, rows, out_path, seed, where, rebalance, sep, decimal)
         out.print(f"Wrote {len(frame):,} synthetic rows to {out_path} and its data card to {card}")
 
 

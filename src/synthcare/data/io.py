@@ -201,10 +201,7 @@ def sniff_csv(
     and then ``1.175,5`` has a point between thousands. ``sep`` and ``decimal`` override what is
     found.
     """
-    if sep is not None and (not isinstance(sep, str) or len(sep) != 1 or sep in "\"\r\n"):
-        raise ParameterError(f"sep must be one character other than a quote or line break, such as ';'. Got {sep!r}.")
-    if decimal not in (None, ".", ","):
-        raise ParameterError(f"decimal must be '.' or ','. Got {decimal!r}.")
+    check_marks(sep, decimal)
     path = Path(path)
     default = "\t" if path.name.lower().endswith((".tsv", ".tsv.gz")) else ","
     text, cut = _head_text(path, encoding)
@@ -229,6 +226,17 @@ def sniff_csv(
     if sep == decimal:
         raise DataError(f"The field separator and the decimal mark of '{path}' cannot both be {sep!r}.")
     return CsvFormat(sep, decimal, thousands)
+
+
+def check_marks(sep: str | None, decimal: str | None) -> None:
+    """Raise ParameterError unless ``sep`` is one character (not a quote or line break), ``decimal``
+    is '.' or ',', and they differ (None: not said)."""
+    if sep is not None and (not isinstance(sep, str) or len(sep) != 1 or sep in "\"\r\n"):
+        raise ParameterError(f"sep must be one character other than a quote or line break, such as ';'. Got {sep!r}.")
+    if decimal not in (None, ".", ","):
+        raise ParameterError(f"decimal must be '.' or ','. Got {decimal!r}.")
+    if sep is not None and sep == decimal:
+        raise ParameterError(f"The field separator and the decimal mark cannot both be {sep!r}.")
 
 
 def _head_text(path: Path, encoding: str) -> tuple[str, bool]:
@@ -300,16 +308,22 @@ def _check_columns(names: list[str], where: str) -> None:
         )
 
 
-def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` as CSV or Parquet, chosen by the file extension."""
+def write_table(frame: pd.DataFrame, path: str | Path, *, sep: str | None = None, decimal: str = ".") -> Path:
+    """Write ``frame`` as CSV or Parquet, chosen by the file extension. A CSV is comma-separated
+    (tab for ``.tsv``) with decimal points unless ``sep`` / ``decimal`` say otherwise (``';'``
+    and ``','`` for spreadsheets in most of Europe)."""
     path = Path(path)
     suffix = path.suffix.lower()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    check_marks(sep, decimal)
     if suffix in _PARQUET:
+        path.parent.mkdir(parents=True, exist_ok=True)
         frame.to_parquet(path, index=False)
     elif suffix in {".csv", ".tsv", ".gz"}:
-        sep = "\t" if path.name.lower().endswith((".tsv", ".tsv.gz")) else ","
-        frame.to_csv(path, index=False, sep=sep)
+        if sep is None:
+            sep = "\t" if path.name.lower().endswith((".tsv", ".tsv.gz")) else ","
+        check_marks(sep, decimal)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(path, index=False, sep=sep, decimal=decimal)
     else:
         raise DataError(
             f"Cannot write '{path}': the extension '{suffix or '(none)'}' is not supported. "
