@@ -166,3 +166,10 @@ def test_a_draft_schema_keeps_problem_columns_as_drop_and_says_why():
         infer_schema(frame)
     with pytest.raises(ParameterError, match="max_categories must be an int of at least 2"):
         infer_schema(frame, max_categories=1)
+
+
+def test_results_beyond_a_detection_limit_get_their_own_advice():
+    frame = pd.DataFrame({"crp": [1.2, 3.4, "<0.5", 5.0, 1.0, 2.2, 8.1, "< 0,5", 4.4, 0.9] * 5})
+    with pytest.raises(DataError, match="detection limit") as caught:
+        infer_schema(frame)
+    assert "--na" not in str(caught.value)  # not a missing value

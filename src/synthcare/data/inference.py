@@ -20,6 +20,7 @@ MAX_DISCRETE = 15
 #: Default upper limit of distinct values in a categorical column.
 MAX_CATEGORIES = 1000
 
+_LIMIT = r"\s*(<|>|<=|>=|≤|≥)\s*[-+]?(\d+([.,]\d*)?|[.,]\d+)\s*"  # '<0.5', '> 1000': beyond a detection limit
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
 _PHONE = re.compile(r"^\+?[\d\s().-]{7,20}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$|^\d{1,2}/\d{1,2}/\d{2,4}$"
@@ -133,9 +134,13 @@ class _Inferrer:
         if share == 1.0:
             return self._numeric(base, numeric)
         if share >= 0.8:
-            bad = text[numeric.isna()].unique()[:5].tolist()
+            others = pd.Series(text[numeric.isna()].unique())
+            bad = others[:5].tolist()
             marker = (f"; if {bad[0]!r} marks a missing value, say so: --na {bad[0]!r} on the command line "
-                      f"or read_table(..., na_values=[{bad[0]!r}])" if len(bad) == 1 else "")
+                      f"or read_table(..., na_values=[{bad[0]!r}])" if len(others) == 1 else "")
+            if others.str.fullmatch(_LIMIT).all():
+                marker = ("; they look like results beyond a detection limit: write each as a number (the limit "
+                          "itself, or half of it, as your analysis plan says) to keep the column numeric")
             self.problems.append(
                 f"column '{name}' mixes numbers ({min(share, 0.999):.1%} of values) with text such as {bad}; "
                 f"clean those values, leave them empty, or declare the column 'categorical' in the schema{marker}"
