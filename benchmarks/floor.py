@@ -18,6 +18,13 @@ and only its parameters are learnt from the simulated train rows:
 - Ledoit-Wolf: means and a shrunk covariance learnt (sklearn's LedoitWolf);
 - MLE: means and the sample covariance learnt.
 
+On the four tables with several rows per patient the stand-in has patients too: each simulated
+patient has as many rows as a real one (the real halves' row counts per patient), and the rows
+of a patient share a patient part whose size, column by column, is that column's intra-patient
+correlation in the real table (1 for a baseline column repeated on every visit). The halves are
+split by patient and detection folds keep a patient's rows together, as in the benchmark; the
+generators still learn from and draw rows, as a flat generator does.
+
 Each is repeated with fresh simulated halves (--reps) and written to FLOOR.md and floor.json,
 next to cart's mean DCR share from SEEDS.md (seeds.json) on the real table.
 """
@@ -36,9 +43,10 @@ HERE = Path(__file__).resolve().parent
 GENERATORS = ("truth", "means", "ledoit_wolf", "mle")
 
 
-def truth_correlation(name: str) -> tuple[np.ndarray, int, int]:
-    """The correlation of the table's normal scores (both halves, patient key left out), and
-    the benchmark's train and holdout row counts."""
+def truth_correlation(name: str) -> tuple[np.ndarray, int, int, dict | None]:
+    """The correlation of the table's normal scores (both halves, patient key left out), the
+    benchmark's train and holdout row counts, and for a patient table its patients' row counts
+    on each side and each column's intra-patient correlation (else None)."""
     import benchdata
     import pandas as pd
     from scipy.special import ndtri
@@ -57,11 +65,45 @@ def truth_correlation(name: str) -> tuple[np.ndarray, int, int]:
     vals, vecs = np.linalg.eigh((corr + corr.T) / 2)
     corr = (vecs * np.clip(vals, 1e-6, None)) @ vecs.T
     d = np.sqrt(np.diag(corr))
-    return corr / d[:, None] / d[None, :], len(train), len(holdout)
+    corr = corr / d[:, None] / d[None, :]
+    patients = None
+    if key is not None:
+        ids = pd.concat([train[key], holdout[key]], ignore_index=True).to_numpy()
+        patients = {
+            "train_sizes": train[key].value_counts(sort=False).to_numpy(),
+            "holdout_sizes": holdout[key].value_counts(sort=False).to_numpy(),
+            "icc": intra_patient_correlation(scores, ids),
+        }
+    return corr, len(train), len(holdout), patients
 
 
-def _job(task: tuple[str, int, tuple[np.ndarray, int, int]]) -> dict:
-    name, rep, (corr, n_train, n_holdout) = task
+def intra_patient_correlation(scores: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Per column, the share of its variance that lies between patients: 1 - pooled
+    within-patient variance / total variance, in [0, 1]."""
+    import pandas as pd
+
+    frame = pd.DataFrame(scores)
+    within = frame.groupby(ids).transform(lambda c: c - c.mean()).to_numpy()
+    sizes = pd.Series(ids).map(pd.Series(ids).value_counts()).to_numpy()
+    dof = max(len(ids) - len(np.unique(ids)), 1)
+    pooled = (within**2).sum(axis=0) / dof
+    total = scores.var(axis=0, ddof=1)
+    icc = 1 - pooled / np.where(total > 0, total, 1)
+    return np.clip(np.where(sizes.max() > 1, icc, 0.0), 0.0, 1.0)
+
+
+def _patient_rows(rng: np.random.Generator, sizes: np.ndarray, between: np.ndarray, within: np.ndarray):
+    """Rows of simulated patients (as many as ``sizes``, with that many rows each): a patient
+    part drawn once per patient plus a row part per row; and each row's patient number."""
+    p = between.shape[0]
+    shared = rng.multivariate_normal(np.zeros(p), between, size=len(sizes), method="eigh")
+    ids = np.repeat(np.arange(len(sizes)), sizes)
+    own = rng.multivariate_normal(np.zeros(p), within, size=int(sizes.sum()), method="eigh")
+    return shared[ids] + own, ids
+
+
+def _job(task: tuple[str, int, tuple[np.ndarray, int, int, dict | None]]) -> dict:
+    name, rep, (corr, n_train, n_holdout, patients) = task
     warnings.simplefilter("ignore")
     import pandas as pd
     import scoring
@@ -71,8 +113,19 @@ def _job(task: tuple[str, int, tuple[np.ndarray, int, int]]) -> dict:
     p = corr.shape[0]
     rng = np.random.default_rng([rep, p, n_train])
     zero = np.zeros(p)
-    train = rng.multivariate_normal(zero, corr, size=n_train)
-    holdout = rng.multivariate_normal(zero, corr, size=n_holdout)
+    holdout_ids = None
+    if patients is None:
+        train = rng.multivariate_normal(zero, corr, size=n_train)
+        holdout = rng.multivariate_normal(zero, corr, size=n_holdout)
+    else:
+        # between-patient part: the correlation scaled by each column's intra-patient share; the
+        # rest within patients (made positive semi-definite), so each row is still N(0, corr)
+        root = np.sqrt(patients["icc"])
+        between = corr * root[:, None] * root[None, :]
+        vals, vecs = np.linalg.eigh(corr - between)
+        within = (vecs * np.clip(vals, 0, None)) @ vecs.T
+        train, _ = _patient_rows(rng, patients["train_sizes"], between, within)
+        holdout, holdout_ids = _patient_rows(rng, patients["holdout_sizes"], between, within)
     mean = train.mean(axis=0)
     models = {
         "truth": (zero, corr),
@@ -88,9 +141,10 @@ def _job(task: tuple[str, int, tuple[np.ndarray, int, int]]) -> dict:
             synthetic = frame(rng.multivariate_normal(mu, cov, size=n_train, method="eigh"))
             scores[label] = {
                 "dcr_share": scoring.dcr_share(synthetic, frame(train), frame(holdout)),
-                "detection_auc": scoring.detection_auc(frame(holdout), synthetic),
+                "detection_auc": scoring.detection_auc(frame(holdout), synthetic, real_groups=holdout_ids),
             }
-    return {"dataset": name, "rep": rep, "rows": n_train, "columns": p, "scores": scores}
+    return {"dataset": name, "rep": rep, "rows": n_train, "columns": p, "scores": scores,
+            "patients": None if patients is None else len(patients["train_sizes"])}
 
 
 def _cart_dcr() -> dict[str, float]:
@@ -119,8 +173,10 @@ def _report(records: list[dict], reps: int) -> str:
         "*truth* draws from the true distribution (learns nothing), *means* learns the column means, "
         "*Ledoit-Wolf* the means and a shrunk covariance, *MLE* the means and the sample covariance. "
         f"Cells are mean ± SD over {reps} simulated splits; `cart` is its mean DCR share on the real table over "
-        "the seeds in `SEEDS.md`. On the four patient tables the real benchmark splits by patient; here rows are "
-        "independent.",
+        "the seeds in `SEEDS.md`. On the four patient tables (marked with their number of train patients) the "
+        "stand-in has patients as the real table does: each with as many rows as a real patient, sharing a patient "
+        "part sized by each column's intra-patient correlation in the real table; halves are split and detection "
+        "folds grouped by patient, as in the benchmark.",
         "",
         f"DCR share (bar: at most {MAX_DCR_SHARE}):",
         "",
@@ -138,8 +194,9 @@ def _report(records: list[dict], reps: int) -> str:
         metrics = ("dcr_share", "detection_auc")
         cell = {(g, m): np.array([r["scores"][g][m] for r in mine]) for g in GENERATORS for m in metrics}
         fmt = lambda a: f"{a.mean():.3f} ± {a.std():.3f}"  # noqa: E731
+        rows = f"{mine[0]['rows']}" + (f" ({mine[0]['patients']} patients)" if mine[0].get("patients") else "")
         lines.append(
-            f"| {name} | {mine[0]['rows']} | {mine[0]['columns']} | "
+            f"| {name} | {rows} | {mine[0]['columns']} | "
             + (f"{cart[name]:.3f}" if name in cart else "-")
             + " | "
             + " | ".join(fmt(cell[(g, "dcr_share")]) for g in GENERATORS)
