@@ -3,7 +3,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from synthcare.data.io import CsvFormat, read_table, sniff_csv, write_table
+from synthcare.data.csvformat import CsvFormat, sniff_csv
+from synthcare.data.io import read_table, write_table
 from synthcare.errors import DataError, DataFileNotFoundError, ParameterError
 
 from .conftest import DATA_DIR

@@ -99,7 +99,8 @@ def _read(data: Path, encoding: str, sep: str | None, decimal: str | None, na: l
           announce: bool = True):
     """read_table, saying how a CSV was read when that is not plain comma-separated with
     decimal points (a ';'-separated file with decimal commas, as European spreadsheets save)."""
-    from synthcare.data.io import CsvFormat, read_table, sniff_csv
+    from synthcare.data.csvformat import CsvFormat, sniff_csv
+    from synthcare.data.io import read_table
 
     frame = read_table(data, encoding=encoding, sep=sep, decimal=decimal, na_values=na)
     if announce and data.suffix.lower() not in {".parquet", ".pq"}:
@@ -236,7 +237,7 @@ def sample(
     decimal: str = typer.Option(".", "--decimal", help="Decimal mark of a CSV written: '.' or ','."),
 ) -> None:
     """Sample ROWS synthetic rows from a saved model; writes FILE and FILE.card.json."""
-    from synthcare.data.io import check_marks
+    from synthcare.data.csvformat import check_marks
     from synthcare.persistence import load_model
 
     with _friendly():
