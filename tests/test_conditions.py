@@ -41,6 +41,20 @@ def test_names_and_values_in_any_script_as_pandas_allows():
     assert mask(parse(r'note == "said \"no\""'), frame).tolist() == [True, False, False]
 
 
+def test_dates_written_day_first_are_read_day_first_in_conditions_and_checks():
+    from synthcare.columns.datetime import days
+
+    written = pd.Series(["03.04.1990", "13.04.1990"])
+    assert days(written, "%d.%m.%Y").diff().iloc[1] == 10  # 3 and 13 April
+    rng = np.random.default_rng(0)
+    seen = pd.Timestamp("1990-01-01") + pd.to_timedelta(rng.integers(0, 365, 400), unit="D")
+    frame = pd.DataFrame({"visit": seen.strftime("%d.%m.%Y"), "hb": rng.normal(13, 1, 400).round(1)})
+    model = get_engine("cart")(random_state=0).fit(frame)
+    out = model.sample(300, conditions='visit >= "03.04.1990"', random_state=0)
+    dates = pd.to_datetime(out["visit"], format="%d.%m.%Y")
+    assert dates.min() >= pd.Timestamp("1990-04-03") and dates.max() > pd.Timestamp("1990-06-01")
+
+
 def test_multi_column_condition_holds_in_every_row_and_follows_the_real_subcohort(flchain):
     train, holdout, model = flchain
     cond = 'age >= 65 and sex == "F" and death == 1'

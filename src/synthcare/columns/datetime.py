@@ -7,6 +7,8 @@ saving; its zone is put back on output.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import numpy as np
 import pandas as pd
 
@@ -38,18 +40,32 @@ def date_only(spec: ColumnSchema) -> bool:
     return bool(fmt) and not any(token in fmt for token in ("%H", "%M", "%S"))
 
 
-def days(series: pd.Series) -> pd.Series:
-    """Dates (datetime or text) as float days since 1970-01-01; what cannot be read is missing."""
-    values = pd.to_datetime(series, errors="coerce", format="mixed")
+def days(series: pd.Series, fmt: str | None = None) -> pd.Series:
+    """Dates (datetime or text written as ``fmt``, else any common way) as float days since
+    1970-01-01, in wall-clock time where they have a zone; what cannot be read is missing.
+
+    Give the column's format where it is known: without it, 03.04.1990 is read month first
+    (4 March) but 13.04.1990 day first."""
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        values = series
+    else:
+        values = pd.to_datetime(series, errors="coerce", format=fmt or "mixed")
     if getattr(values.dt, "tz", None) is not None:
-        values = values.dt.tz_convert(None)
+        values = values.dt.tz_localize(None)
     return ((values - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)).astype("float64")
 
 
-def day_number(value: object) -> float:
+def day_number(value: object, fmt: str | None = None) -> float:
     """One date (text or timestamp) as days since 1970-01-01, in wall-clock time if it has a
-    zone (as columns with one are modelled); raises ValueError/TypeError."""
-    stamp = pd.Timestamp(value)
+    zone (as columns with one are modelled); text is read as ``fmt`` (the column's format) when
+    it is written so, else as ISO or any common way. Raises ValueError/TypeError."""
+    stamp = None
+    if isinstance(value, str) and fmt:
+        try:
+            stamp = pd.Timestamp(datetime.strptime(value.strip(), fmt))
+        except ValueError:
+            stamp = None
+    stamp = pd.Timestamp(value) if stamp is None else stamp
     return (stamp.tz_localize(None) if stamp.tz is not None else stamp).value / DAY_NS
 
 

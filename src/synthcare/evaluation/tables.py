@@ -79,9 +79,9 @@ class EvaluationData:
         }
 
 
-def _numeric(series: pd.Series, kind: str, name: str, which: str) -> pd.Series:
+def _numeric(series: pd.Series, kind: str, name: str, which: str, fmt: str | None = None) -> pd.Series:
     if kind == "datetime":
-        out = days(series)
+        out = days(series, fmt)
     else:
         out = pd.to_numeric(series, errors="coerce").astype("float64")
     bad = int(out.isna().sum() - series.isna().sum())
@@ -212,7 +212,7 @@ def prepare(
         frame = frame.reset_index(drop=True)
         cols = {}
         for name in numeric:
-            cols[name] = _numeric(frame[name], schema[name].kind, name, which)
+            cols[name] = _numeric(frame[name], schema[name].kind, name, which, schema[name].datetime_format)
         for name in categorical:
             cols[name] = _text(frame[name])
         return pd.DataFrame(cols, index=pd.RangeIndex(len(frame)))[

@@ -44,19 +44,25 @@ def _is_categorical(spec: ColumnSchema) -> bool:
     return spec.kind in {"categorical", "boolean"}
 
 
-def _days(value: Any, column: str) -> float:
+def _days(value: Any, column: str, fmt: str | None = None) -> float:
     try:
-        return day_number(value)
+        return day_number(value, fmt)
     except (ValueError, TypeError):
         raise ConditionError(f"'{column}' holds dates; {value!r} is not a date (write e.g. \"2020-03-01\").") from None
 
 
-def dates_as_days(node, date_columns: set[str]):  # noqa: ANN001, ANN202
+def dates_as_days(node, date_columns: dict[str, str | None]):  # noqa: ANN001, ANN202
+    """``node`` with the dates it names as days; ``date_columns`` maps each date column to the
+    format its text is written in (None: ISO), so that "03.04.1990" means 3 April in a column
+    written day first."""
     if isinstance(node, Compare):
-        return replace(node, value=_days(node.value, node.column)) if node.column in date_columns else node
+        if node.column in date_columns:
+            return replace(node, value=_days(node.value, node.column, date_columns[node.column]))
+        return node
     if isinstance(node, In):
         if node.column in date_columns:
-            return replace(node, values=tuple(_days(v, node.column) for v in node.values))
+            fmt = date_columns[node.column]
+            return replace(node, values=tuple(_days(v, node.column, fmt) for v in node.values))
         return node
     if isinstance(node, (Missing, Relation)):
         return node
@@ -71,7 +77,7 @@ def checked_view(frame: pd.DataFrame, specs: dict[str, ColumnSchema]) -> pd.Data
     for name, spec in specs.items():
         s = frame[name]
         if spec.kind == "datetime":
-            s = days(s)
+            s = days(s, spec.datetime_format)
         out[name] = s
     return pd.DataFrame(out)
 
@@ -210,7 +216,7 @@ def compile_condition(model, conditions) -> tuple[Any, dict[str, ColumnSchema], 
             raise ConditionError(f"Column '{col}' is {spec.kind} ({spec.action}): it cannot be conditioned on.")
         specs[col] = spec
     domains = {c: (list(s.categories or []) if _is_categorical(s) else None) for c, s in specs.items()}
-    node = dates_as_days(node, {c for c, s in specs.items() if s.kind == "datetime"})
+    node = dates_as_days(node, {c: s.datetime_format for c, s in specs.items() if s.kind == "datetime"})
     alternatives = clauses(node, domains)
     if not alternatives:
         raise ConditionError("The condition contradicts itself: no row can satisfy it.")

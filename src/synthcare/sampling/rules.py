@@ -45,7 +45,7 @@ def _comparable(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
             continue
         s = frame[spec.name]
         if spec.kind == "datetime":
-            s = days(s)
+            s = days(s, spec.datetime_format)
         out[spec.name] = pd.to_numeric(s, errors="coerce")
     return pd.DataFrame(out)
 
@@ -59,7 +59,7 @@ def check_rules(frame: pd.DataFrame, schema: Schema) -> dict[str, int]:
     for rule in schema.rules:
         node = parse(rule)
         cols = {c: specs[c] for c in columns_of(node)}
-        node = dates_as_days(node, {c for c, s in cols.items() if s.kind == "datetime"})
+        node = dates_as_days(node, {c: s.datetime_format for c, s in cols.items() if s.kind == "datetime"})
         out[rule] = int((~mask(node, checked_view(frame, cols))).sum())
     return out
 
