@@ -122,6 +122,13 @@ def test_schema_validation_errors_say_what_is_wrong(tmp_path):
     schema["schema_version"] = 99
     with pytest.raises(SchemaError, match="newer"):
         Schema.from_dict(schema)
+    schema["schema_version"] = 1
+    schema["columns"][3].update(minimum=100, maximum=10)  # age, bounds typed the wrong way round
+    with pytest.raises(SchemaError, match="column 'age': minimum 100 is above maximum 10"):
+        Schema.from_dict(schema)
+    schema["columns"][3].update(minimum="young", maximum=10)
+    with pytest.raises(SchemaError, match="are not both numbers"):
+        Schema.from_dict(schema)
     bad = tmp_path / "s.json"
     bad.write_text("{not json")
     with pytest.raises(SchemaError, match="not a valid JSON"):
