@@ -46,6 +46,8 @@ def test_dates_written_day_first_are_read_day_first_in_conditions_and_checks():
 
     written = pd.Series(["03.04.1990", "13.04.1990"])
     assert days(written, "%d.%m.%Y").diff().iloc[1] == 10  # 3 and 13 April
+    other = days(pd.Series(["2020-01-05", "2020-01-06 00:00:00", "not a date", None]), "%Y-%m-%d")
+    assert other.iloc[1] - other.iloc[0] == 1 and other.iloc[2:].isna().all()  # another way: still read
     rng = np.random.default_rng(0)
     seen = pd.Timestamp("1990-01-01") + pd.to_timedelta(rng.integers(0, 365, 400), unit="D")
     frame = pd.DataFrame({"visit": seen.strftime("%d.%m.%Y"), "hb": rng.normal(13, 1, 400).round(1)})

@@ -50,6 +50,9 @@ def days(series: pd.Series, fmt: str | None = None) -> pd.Series:
         values = series
     else:
         values = pd.to_datetime(series, errors="coerce", format=fmt or "mixed")
+        astray = values.isna() & series.notna()
+        if fmt and astray.any():  # written another way than the column (an ISO time of midnight)
+            values = values.where(~astray, pd.to_datetime(series.where(astray), errors="coerce", format="mixed"))
     if getattr(values.dt, "tz", None) is not None:
         values = values.dt.tz_localize(None)
     return ((values - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)).astype("float64")
