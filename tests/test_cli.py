@@ -92,6 +92,15 @@ def test_a_column_of_many_codes_gets_a_draft_schema_and_a_way_through(tmp_path):
     assert out["icd10"].isin(codes).all() and out["icd10"].nunique() > 300
 
 
+def test_fit_reads_the_named_sheet_of_an_excel_workbook(tmp_path):
+    lung = pd.read_csv(DATA_DIR / "lung_ncctg.csv")
+    with pd.ExcelWriter(tmp_path / "clinic.xlsx", engine="openpyxl") as book:
+        pd.DataFrame({"note": ["read me"]}).to_excel(book, sheet_name="Info", index=False)
+        lung.to_excel(book, sheet_name="Patienten", index=False)
+    result = run("fit", tmp_path / "clinic.xlsx", "--sheet", "Patienten", "--out", tmp_path / "m", "--seed", 0)
+    assert result.exit_code == 0 and "228 rows x 10 columns" in " ".join(result.output.split()), result.output
+
+
 def test_demo_writes_table_card_and_model(tmp_path):
     result = run("demo", "--out-dir", tmp_path)
     assert result.exit_code == 0, result.output

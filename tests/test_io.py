@@ -5,7 +5,7 @@ import pytest
 
 from synthcare.data.csvformat import CsvFormat, sniff_csv
 from synthcare.data.io import read_table, write_table
-from synthcare.errors import DataError, DataFileNotFoundError, ParameterError
+from synthcare.errors import DataError, DataFileNotFoundError, ParameterError, SynthcareWarning
 
 from .conftest import DATA_DIR
 
@@ -45,9 +45,13 @@ def test_missing_file_and_folder_and_extension(tmp_path):
         read_table(tmp_path / "nope.csv")
     with pytest.raises(DataError, match="folder"):
         read_table(tmp_path)
-    other = tmp_path / "data.xlsx"
+    other = tmp_path / "data.docx"
     other.write_bytes(b"xx")
     with pytest.raises(DataError, match="extension"):
+        read_table(other)
+    other = tmp_path / "data.xlsx"
+    other.write_bytes(b"xx")
+    with pytest.raises(DataError, match="not a readable Excel workbook"):
         read_table(other)
     with pytest.raises(DataError, match="DataFrame or the path"):
         read_table(42)
@@ -119,3 +123,21 @@ def test_named_missing_markers_read_as_missing_from_any_source(tmp_path):
     pd.testing.assert_frame_equal(from_frame, lung, check_dtype=False)
     codes = pd.DataFrame({"zip": ["01234", "."], "site": ["a", "b"]})
     assert read_table(codes, na_values=["x"])["zip"].tolist() == ["01234", "."]  # no marker, untouched
+
+
+def test_excel_workbooks_read_like_csv_with_a_sheet_chosen(tmp_path):
+    lung = read_table(DATA_DIR / "lung_ncctg.csv")
+    path = tmp_path / "clinic.xlsx"
+    with pd.ExcelWriter(path, engine="openpyxl") as book:
+        lung.to_excel(book, sheet_name="Patienten", index=False)
+        lung.head(20).to_excel(book, sheet_name="Notizen", index=False)
+    with pytest.warns(SynthcareWarning, match=r"2 sheets \['Patienten', 'Notizen'\]; reading the first"):
+        first = read_table(path)
+    pd.testing.assert_frame_equal(first, lung, check_dtype=False)
+    assert len(read_table(path, sheet="Notizen")) == 20 and len(read_table(path, sheet=1)) == 20
+    with pytest.raises(DataError, match="no sheet 'Labor'"):
+        read_table(path, sheet="Labor")
+    twice = tmp_path / "twice.xlsx"
+    pd.DataFrame([[1, 2]], columns=["age", "age "]).to_excel(twice, index=False)
+    with pytest.raises(DataError, match="duplicate column names: 'age'"):
+        read_table(twice)

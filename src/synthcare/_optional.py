@@ -7,7 +7,7 @@ from types import ModuleType
 
 from synthcare.errors import MissingDependencyError
 
-_EXTRAS = {"torch": "neural", "matplotlib": "report"}
+_EXTRAS = {"torch": "neural", "matplotlib": "report", "openpyxl": "excel"}
 
 
 def require(module: str, feature: str) -> ModuleType:

@@ -91,19 +91,21 @@ def _write_sample(model, rows: int, path: Path, seed: int | None, where: str | N
 
 _SEP_HELP = "Field separator of a CSV file, e.g. ';' (default: found from the file's lines)."
 _DECIMAL_HELP = "Decimal mark of a CSV file: '.' or ',' (default: found from the file's numbers)."
+_SHEET_HELP = "Sheet of an Excel workbook to read: its name or 0-based position (default: the first)."
 _NA_HELP = "A value that marks a missing one, such as '.' in SAS exports (repeat for several)."
 _MAX_CATEGORIES_HELP = "Most distinct values a text column may have to be modelled as categories (diagnosis codes)."
 
 
 def _read(data: Path, encoding: str, sep: str | None, decimal: str | None, na: list[str],  # noqa: ANN202
-          announce: bool = True):
+          announce: bool = True, sheet: str | None = None):
     """read_table, saying how a CSV was read when that is not plain comma-separated with
     decimal points (a ';'-separated file with decimal commas, as European spreadsheets save)."""
     from synthcare.data.csvformat import CsvFormat, sniff_csv
     from synthcare.data.io import read_table
 
-    frame = read_table(data, encoding=encoding, sep=sep, decimal=decimal, na_values=na)
-    if announce and data.suffix.lower() not in {".parquet", ".pq"}:
+    position = int(sheet) if sheet is not None and sheet.isdigit() else sheet
+    frame = read_table(data, encoding=encoding, sep=sep, decimal=decimal, na_values=na, sheet=position)
+    if announce and data.suffix.lower() not in {".parquet", ".pq", ".xlsx", ".xlsm"}:
         form = sniff_csv(data, encoding=encoding, sep=sep, decimal=decimal)
         tsv = data.name.lower().endswith((".tsv", ".tsv.gz"))
         if form != CsvFormat(sep="\t" if tsv else ","):
@@ -113,19 +115,20 @@ def _read(data: Path, encoding: str, sep: str | None, decimal: str | None, na: l
 
 @app.command()
 def schema(
-    data: Path = typer.Argument(..., help="Table to describe: .csv or .parquet."),
+    data: Path = typer.Argument(..., help="Table to describe: .csv, .parquet or .xlsx."),
     out_path: Path | None = typer.Option(None, "--out", help="Write the schema JSON here."),
     encoding: str = typer.Option("utf-8", help="Text encoding of a CSV file."),
     sep: str | None = typer.Option(None, "--sep", help=_SEP_HELP),
     decimal: str | None = typer.Option(None, "--decimal", help=_DECIMAL_HELP),
     na: list[str] = typer.Option([], "--na", help=_NA_HELP),
+    sheet: str | None = typer.Option(None, "--sheet", help=_SHEET_HELP),
     max_categories: int = typer.Option(1000, "--max-categories", help=_MAX_CATEGORIES_HELP),
 ) -> None:
     """Infer the schema of DATA: each column's kind, bounds, categories and handling."""
     from synthcare.data.inference import infer_schema
 
     with _friendly():
-        inferred = infer_schema(_read(data, encoding, sep, decimal, na, announce=out_path is not None),
+        inferred = infer_schema(_read(data, encoding, sep, decimal, na, announce=out_path is not None, sheet=sheet),
                                 max_categories=max_categories, strict=False)
         if out_path is None:
             out.print_json(inferred.to_json())
@@ -152,7 +155,7 @@ def _share(rate: float) -> str:
 
 @app.command()
 def rules(
-    data: Path = typer.Argument(..., help="Table to look for rules in: .csv or .parquet."),
+    data: Path = typer.Argument(..., help="Table to look for rules in: .csv, .parquet or .xlsx."),
     schema_path: Path | None = typer.Option(None, "--schema", help="Schema JSON (default: inferred)."),
     out_path: Path | None = typer.Option(
         None, "--out", help="Write the schema with the suggested rules added here, to edit and pass to fit."),
@@ -160,6 +163,7 @@ def rules(
     sep: str | None = typer.Option(None, "--sep", help=_SEP_HELP),
     decimal: str | None = typer.Option(None, "--decimal", help=_DECIMAL_HELP),
     na: list[str] = typer.Option([], "--na", help=_NA_HELP),
+    sheet: str | None = typer.Option(None, "--sheet", help=_SHEET_HELP),
 ) -> None:
     """Suggest clinical rules DATA obeys (orderings, missingness), and check the schema's rules."""
     from synthcare.data.inference import infer_schema
@@ -167,7 +171,7 @@ def rules(
     from synthcare.sampling.rules import check_rules, suggest_rules
 
     with _friendly():
-        frame = _read(data, encoding, sep, decimal, na)
+        frame = _read(data, encoding, sep, decimal, na, sheet=sheet)
         schema = infer_schema(frame) if schema_path is None else Schema.load(schema_path)
         schema.check_frame(list(frame.columns))
         if schema.rules:
@@ -189,7 +193,7 @@ def rules(
 
 @app.command()
 def fit(
-    data: Path = typer.Argument(..., help="Training table: .csv or .parquet."),
+    data: Path = typer.Argument(..., help="Training table: .csv, .parquet or .xlsx."),
     out_path: Path = typer.Option(..., "--out", help="Folder to write the fitted model to."),
     schema_path: Path | None = typer.Option(None, "--schema", help="Schema JSON (default: inferred)."),
     engine: str | None = typer.Option(None, help="Engine name (see 'synthcare engines')."),
@@ -198,6 +202,7 @@ def fit(
     sep: str | None = typer.Option(None, "--sep", help=_SEP_HELP),
     decimal: str | None = typer.Option(None, "--decimal", help=_DECIMAL_HELP),
     na: list[str] = typer.Option([], "--na", help=_NA_HELP),
+    sheet: str | None = typer.Option(None, "--sheet", help=_SHEET_HELP),
     max_categories: int = typer.Option(1000, "--max-categories", help=_MAX_CATEGORIES_HELP),
 ) -> None:
     """Fit a generator on DATA and save it as a model folder (JSON and arrays, no pickle)."""
@@ -207,7 +212,7 @@ def fit(
     with _friendly():
         cls = get_engine(engine or DEFAULT_ENGINE)
         model = cls(random_state=seed)
-        frame = _read(data, encoding, sep, decimal, na)
+        frame = _read(data, encoding, sep, decimal, na, sheet=sheet)
         start = time.perf_counter()
         if schema_path is None:
             from synthcare.data.inference import infer_schema

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 TableLike = Union["pd.DataFrame", str, Path]
 
 _PARQUET = {".parquet", ".pq"}
+_EXCEL = {".xlsx", ".xlsm"}
 _CSV = {".csv", ".tsv", ".txt", ".gz", ".bz2", ".zip", ".xz"}
 
 
@@ -28,8 +29,11 @@ def read_table(
     sep: str | None = None,
     decimal: str | None = None,
     na_values: Sequence[str] = (),
+    sheet: str | int | None = None,
 ) -> pd.DataFrame:
-    """Read a table from a CSV or Parquet file, or copy a DataFrame, checking it is usable.
+    """Read a table from a CSV, Parquet or Excel (.xlsx) file, or copy a DataFrame, checking it
+    is usable. An Excel workbook is read from ``sheet`` (a name or 0-based position), by default
+    its first sheet, with a warning naming the others when it has more.
 
     A CSV's field separator and decimal mark are found from its first lines (see
     :func:`sniff_csv`) unless ``sep`` or ``decimal`` say them. ``na_values`` are more markers of
@@ -49,7 +53,8 @@ def read_table(
         where = "the DataFrame"
     elif isinstance(source, (str, Path)):
         path = Path(source)
-        frame = _read_file(path, encoding, sep, decimal, na_values)
+        frame = _read_excel(path, sheet, na_values) if path.suffix.lower() in _EXCEL and path.is_file() \
+            else _read_file(path, encoding, sep, decimal, na_values)
         where = f"'{path}'"
     else:
         raise DataError(
@@ -83,6 +88,38 @@ def _as_missing(frame: pd.DataFrame, markers: Sequence[str]) -> pd.DataFrame:
     return frame
 
 
+def _read_excel(path: Path, sheet: str | int | None, na_values: Sequence[str]) -> pd.DataFrame:
+    """The first sheet of a workbook (or ``sheet``), warning when there are more."""
+    import warnings
+
+    import pandas as pd
+
+    from synthcare._optional import require
+    from synthcare.errors import SynthcareWarning
+
+    require("openpyxl", "Reading Excel files")
+    try:
+        book = pd.ExcelFile(path, engine="openpyxl")
+    except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
+        raise DataError(f"'{path}' is not a readable Excel workbook: {exc}") from exc
+    with book:
+        names = [str(n) for n in book.sheet_names]
+        if sheet is None and len(names) > 1:
+            warnings.warn(f"'{path.name}' has {len(names)} sheets {names}; reading the first, '{names[0]}'. "
+                          "Name another with --sheet (sheet= in read_table).", SynthcareWarning, stacklevel=4)
+        chosen = 0 if sheet is None else sheet
+        if (isinstance(chosen, str) and chosen not in names) or (
+                isinstance(chosen, int) and not 0 <= chosen < len(names)):
+            raise DataError(f"'{path.name}' has no sheet {chosen!r}; its sheets are {names}.")
+        header = book.parse(chosen, header=None, nrows=1)
+        # pandas renames a repeated name 'a' to 'a.1': check the names as the sheet has them
+        _check_columns(["" if pd.isna(h) else str(h).strip() for h in header.iloc[0]] if len(header) else [],
+                       f"'{path}'")
+        frame = book.parse(chosen, na_values=list(na_values) or None)
+    frame.columns = [str(c) for c in frame.columns]
+    return frame
+
+
 def _read_file(
     path: Path, encoding: str, sep: str | None = None, decimal: str | None = None, na_values: Sequence[str] = ()
 ) -> pd.DataFrame:
@@ -105,7 +142,7 @@ def _read_file(
     if suffix not in _CSV:
         raise DataError(
             f"'{path}' has the extension '{suffix or '(none)'}', which synthcare does not read. "
-            "Use .csv (or .tsv, optionally compressed) or .parquet."
+            "Use .csv (or .tsv, optionally compressed), .parquet or .xlsx."
         )
     compressed = suffix in {".gz", ".bz2", ".zip", ".xz"}
     if not compressed:
