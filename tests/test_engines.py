@@ -63,6 +63,8 @@ def test_pandas_own_dtypes_and_time_zones_come_back(name, flchain, tmp_path):
     assert frame["seen"].min() <= out["seen"].min() and out["seen"].max() <= frame["seen"].max()
     assert set(out["sex"].cat.categories) == set(frame["sex"].cat.categories)
     assert out["mgus"].isna().any() and out["age"].notna().all()
+    few = pd.DataFrame({"stage": pd.array([1, 2, 2, 3] * 10, dtype="Int64"), "x": np.arange(40.0)})
+    assert str(get_engine(name)(random_state=0).fit(few).sample(5, random_state=0)["stage"].dtype) == "Int64"
 
 
 @pytest.mark.parametrize("name", ENGINES)

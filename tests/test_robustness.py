@@ -28,8 +28,17 @@ def frames(draw):
     n_rows = draw(st.integers(1, 40))
     data = {}
     for j in range(n_cols):
-        kind = draw(st.sampled_from(["num", "cat", "mixed", "const"]))
-        if kind == "num":
+        kind = draw(st.sampled_from(["num", "cat", "mixed", "const", "nullable", "day_first", "zoned"]))
+        if kind == "nullable":  # pandas' own dtypes, as Parquet brings them
+            col = pd.array(draw(st.lists(st.integers(0, 5) | st.none(), min_size=n_rows, max_size=n_rows)),
+                           dtype="Int64")
+        elif kind == "day_first":
+            col = draw(st.lists(st.sampled_from(["03.04.2020", "13.04.2020", "28.02.2021", None]),
+                                min_size=n_rows, max_size=n_rows))
+        elif kind == "zoned":
+            offsets = draw(st.lists(st.integers(0, 3), min_size=n_rows, max_size=n_rows))
+            col = pd.Timestamp("2020-03-28", tz="Europe/Berlin") + pd.to_timedelta(offsets, unit="D")
+        elif kind == "num":
             col = draw(st.lists(st.floats(-1e6, 1e6) | st.none(), min_size=n_rows, max_size=n_rows))
         elif kind == "cat":
             col = draw(st.lists(st.sampled_from(["r", "g", "b", None]), min_size=n_rows, max_size=n_rows))

@@ -54,7 +54,8 @@ def decode(codes: np.ndarray, spec: ColumnSchema, support: np.ndarray | None = N
         if dtype == "bool" and not missing.any():
             return pd.Series(out.astype(bool))
         if dtype.lower().startswith(("int", "uint")) and not missing.any():
-            return pd.Series(out.astype(dtype))
+            # NumPy's own name for pandas' nullable Int64 / UInt8...; the table puts that dtype back
+            return pd.Series(out.astype(dtype.lower() if dtype[0] in "IU" else dtype))
         if dtype.lower().startswith(("int", "uint")):
             return pd.Series(pd.array(out.astype("int64"), dtype="Int64")).mask(missing)
         if dtype in {"bool", "boolean"}:
