@@ -82,14 +82,13 @@ def intra_patient_correlation(scores: np.ndarray, ids: np.ndarray) -> np.ndarray
     within-patient variance / total variance, in [0, 1]."""
     import pandas as pd
 
-    frame = pd.DataFrame(scores)
-    within = frame.groupby(ids).transform(lambda c: c - c.mean()).to_numpy()
-    sizes = pd.Series(ids).map(pd.Series(ids).value_counts()).to_numpy()
-    dof = max(len(ids) - len(np.unique(ids)), 1)
-    pooled = (within**2).sum(axis=0) / dof
+    dof = len(ids) - len(np.unique(ids))  # rows beyond each patient's first
+    if dof == 0:  # one row per patient: nothing is shared
+        return np.zeros(scores.shape[1])
+    within = pd.DataFrame(scores).groupby(ids).transform(lambda c: c - c.mean()).to_numpy()
     total = scores.var(axis=0, ddof=1)
-    icc = 1 - pooled / np.where(total > 0, total, 1)
-    return np.clip(np.where(sizes.max() > 1, icc, 0.0), 0.0, 1.0)
+    icc = 1 - (within**2).sum(axis=0) / dof / np.where(total > 0, total, 1)
+    return np.clip(icc, 0.0, 1.0)
 
 
 def _patient_rows(rng: np.random.Generator, sizes: np.ndarray, between: np.ndarray, within: np.ndarray):

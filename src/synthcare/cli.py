@@ -100,15 +100,14 @@ def _read(data: Path, encoding: str, sep: str | None, decimal: str | None, na: l
           announce: bool = True, sheet: str | None = None):
     """read_table, saying how a CSV was read when that is not plain comma-separated with
     decimal points (a ';'-separated file with decimal commas, as European spreadsheets save)."""
-    from synthcare.data.csvformat import CsvFormat, sniff_csv
+    from synthcare.data.csvformat import CsvFormat, default_sep, sniff_csv
     from synthcare.data.io import read_table
 
     position = int(sheet) if sheet is not None and sheet.isdigit() else sheet
     frame = read_table(data, encoding=encoding, sep=sep, decimal=decimal, na_values=na, sheet=position)
     if announce and data.suffix.lower() not in {".parquet", ".pq", ".xlsx", ".xlsm"}:
         form = sniff_csv(data, encoding=encoding, sep=sep, decimal=decimal)
-        tsv = data.name.lower().endswith((".tsv", ".tsv.gz"))
-        if form != CsvFormat(sep="\t" if tsv else ","):
+        if form != CsvFormat(sep=default_sep(data)):
             out.print(f"Read {data.name} as {form.describe()} (--sep / --decimal to change).")
     return frame
 

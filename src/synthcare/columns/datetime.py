@@ -29,10 +29,7 @@ def _parse(series: pd.Series, spec: ColumnSchema) -> pd.Series:
 
 def _bound(text: str | None, default: float) -> float:
     """A schema bound as days; a bound with a zone counts in that zone's wall-clock time."""
-    if not text:
-        return default
-    stamp = pd.Timestamp(text)
-    return (stamp.tz_localize(None) if stamp.tz is not None else stamp).value / DAY_NS
+    return day_number(text) if text else default
 
 
 def date_only(spec: ColumnSchema) -> bool:

@@ -60,7 +60,7 @@ def sniff_csv(
     """
     check_marks(sep, decimal)
     path = Path(path)
-    default = "\t" if path.name.lower().endswith((".tsv", ".tsv.gz")) else ","
+    default = default_sep(path)
     text, cut = _head_text(path, encoding)
     if sep is None:
         sep = default
@@ -83,6 +83,11 @@ def sniff_csv(
     if sep == decimal:
         raise DataError(f"The field separator and the decimal mark of '{path}' cannot both be {sep!r}.")
     return CsvFormat(sep, decimal, thousands)
+
+
+def default_sep(path: str | Path) -> str:
+    """The separator a file's name implies: tab for ``.tsv`` (``.tsv.gz``), else comma."""
+    return "\t" if Path(path).name.lower().endswith((".tsv", ".tsv.gz")) else ","
 
 
 def check_marks(sep: str | None, decimal: str | None) -> None:

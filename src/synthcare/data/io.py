@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
-from synthcare.data.csvformat import check_marks, grouped_numbers, sniff_csv
+from synthcare.data.csvformat import check_marks, default_sep, grouped_numbers, sniff_csv
 from synthcare.errors import DataError, DataFileNotFoundError
 
 if TYPE_CHECKING:
@@ -53,8 +53,7 @@ def read_table(
         where = "the DataFrame"
     elif isinstance(source, (str, Path)):
         path = Path(source)
-        frame = _read_excel(path, sheet, na_values) if path.suffix.lower() in _EXCEL and path.is_file() \
-            else _read_file(path, encoding, sep, decimal, na_values)
+        frame = _read_file(path, encoding, sep, decimal, na_values, sheet)
         where = f"'{path}'"
     else:
         raise DataError(
@@ -90,8 +89,6 @@ def _as_missing(frame: pd.DataFrame, markers: Sequence[str]) -> pd.DataFrame:
 
 def _read_excel(path: Path, sheet: str | int | None, na_values: Sequence[str]) -> pd.DataFrame:
     """The first sheet of a workbook (or ``sheet``), warning when there are more."""
-    import warnings
-
     import pandas as pd
 
     from synthcare._optional import require
@@ -121,7 +118,12 @@ def _read_excel(path: Path, sheet: str | int | None, na_values: Sequence[str]) -
 
 
 def _read_file(
-    path: Path, encoding: str, sep: str | None = None, decimal: str | None = None, na_values: Sequence[str] = ()
+    path: Path,
+    encoding: str,
+    sep: str | None = None,
+    decimal: str | None = None,
+    na_values: Sequence[str] = (),
+    sheet: str | int | None = None,
 ) -> pd.DataFrame:
     import pandas as pd
 
@@ -132,6 +134,8 @@ def _read_file(
     if path.stat().st_size == 0:
         raise DataError(f"'{path}' is empty (0 bytes). Pass a CSV with a header row and data.")
     suffix = path.suffix.lower()
+    if suffix in _EXCEL:
+        return _read_excel(path, sheet, na_values)
     if suffix in _PARQUET:
         try:
             frame = pd.read_parquet(path)
@@ -215,14 +219,12 @@ def write_table(frame: pd.DataFrame, path: str | Path, *, sep: str | None = None
     and ``','`` for spreadsheets in most of Europe)."""
     path = Path(path)
     suffix = path.suffix.lower()
+    sep = default_sep(path) if sep is None else sep
     check_marks(sep, decimal)
     if suffix in _PARQUET:
         path.parent.mkdir(parents=True, exist_ok=True)
         frame.to_parquet(path, index=False)
     elif suffix in {".csv", ".tsv", ".gz"}:
-        if sep is None:
-            sep = "\t" if path.name.lower().endswith((".tsv", ".tsv.gz")) else ","
-        check_marks(sep, decimal)
         path.parent.mkdir(parents=True, exist_ok=True)
         frame.to_csv(path, index=False, sep=sep, decimal=decimal)
     else:

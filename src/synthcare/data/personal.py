@@ -93,11 +93,11 @@ def person_field(name: str) -> str | None:
         if len(word) >= 7 and word in joined:  # compounds: 'Patientenvorname', 'lastName2'
             return provider
     named = [w for w in words if w in _NAME_TOKENS]
-    compound = next((w for w in words for t in _NAME_TOKENS if w.endswith(t) and w[: -len(t)] in _PERSON), None)
-    if named or compound:
-        rest = set(words) - set(named)
-        if compound:
-            rest.add(compound[: -len(next(t for t in _NAME_TOKENS if compound.endswith(t)))])
+    # 'Patientenname': a person word joined to a name word
+    joined_to = next((w[: -len(t)] for w in words for t in _NAME_TOKENS
+                      if w.endswith(t) and w[: -len(t)] in _PERSON), None)
+    if named or joined_to:
+        rest = set(words) - set(named) | ({joined_to} if joined_to else set())
         if rest & _FIRST:
             return "first_name"
         if rest & _LAST:

@@ -37,14 +37,6 @@ ALLOWED_ACTIONS: dict[str, set[str]] = {
 }
 
 
-def _instant(text: Any) -> Any:
-    """A bound of a date column as a comparable timestamp (wall-clock time if it has a zone)."""
-    import pandas as pd
-
-    stamp = pd.Timestamp(text)
-    return stamp.tz_localize(None) if stamp.tz is not None else stamp
-
-
 class ColumnSchema(BaseModel):
     """One column: its kind, what is observed of it, and how it is synthesised."""
 
@@ -86,8 +78,12 @@ class ColumnSchema(BaseModel):
             raise ValueError(f"column '{self.name}': action 'fake' needs a 'fake_provider'")
         if self.minimum is not None and self.maximum is not None and self.kind in {"integer", "float", "datetime"}:
             try:
-                reversed_bounds = (self.minimum > self.maximum if self.kind != "datetime"
-                                   else _instant(self.minimum) > _instant(self.maximum))
+                if self.kind == "datetime":
+                    from synthcare.columns.datetime import day_number
+
+                    reversed_bounds = day_number(self.minimum) > day_number(self.maximum)
+                else:
+                    reversed_bounds = self.minimum > self.maximum
             except (TypeError, ValueError):
                 raise ValueError(f"column '{self.name}': minimum {self.minimum!r} and maximum {self.maximum!r} "
                                  f"are not both {'dates' if self.kind == 'datetime' else 'numbers'}") from None
