@@ -422,3 +422,24 @@ def test_whole_numbers_are_made_whole_inside_the_allowed_intervals():
     np.testing.assert_array_equal(out[:3], [64.0, 64.5, 3.0])
     assert np.isnan(out[3])
     np.testing.assert_array_equal(_on_step(values, None, lo, hi)[:3], values[:3])
+
+
+def test_threads_change_nothing_but_speed():
+    # trees grow on several threads; their samples and seeds are drawn before, in order
+    frame = load("breast_wdbc").iloc[:, :12]
+    fits = [get_engine("cart")(random_state=3, n_jobs=jobs).fit(frame) for jobs in (None, 2, -1)]
+    states = [fit._get_state()[1] for fit in fits]
+    assert any(name.endswith("l/coef") for name in states[0])  # the link's check ran on threads too
+    for state in states[1:]:
+        assert state.keys() == states[0].keys()
+        for name, array in state.items():
+            np.testing.assert_array_equal(array, states[0][name], err_msg=name)
+    samples = [fit.sample(200, random_state=1) for fit in fits]
+    for other in samples[1:]:
+        assert other.equals(samples[0])
+
+
+@pytest.mark.parametrize("bad", [0, -2, 1.5, True, "all"])
+def test_cart_n_jobs_is_validated(bad):
+    with pytest.raises(ParameterError, match="'n_jobs' parameter of CARTSynthesizer must be None, -1"):
+        get_engine("cart")(n_jobs=bad).fit(load("lung_ncctg"))

@@ -203,6 +203,8 @@ def fit(
     na: list[str] = typer.Option([], "--na", help=_NA_HELP),
     sheet: str | None = typer.Option(None, "--sheet", help=_SHEET_HELP),
     max_categories: int = typer.Option(1000, "--max-categories", help=_MAX_CATEGORIES_HELP),
+    jobs: int = typer.Option(
+        -1, "--jobs", help="Threads for fitting: -1 uses every core. The model does not depend on it."),
 ) -> None:
     """Fit a generator on DATA and save it as a model folder (JSON and arrays, no pickle)."""
     from synthcare.engines.registry import DEFAULT_ENGINE, get_engine
@@ -210,7 +212,7 @@ def fit(
 
     with _friendly():
         cls = get_engine(engine or DEFAULT_ENGINE)
-        model = cls(random_state=seed)
+        model = cls(random_state=seed, **({"n_jobs": jobs} if "n_jobs" in cls._param_names() else {}))
         frame = _read(data, encoding, sep, decimal, na, sheet=sheet)
         start = time.perf_counter()
         if schema_path is None:

@@ -112,20 +112,37 @@ def fit(Z: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, float, np.ndarray] | 
     return coef, float(z.mean() - Z.mean(axis=0) @ coef), loo
 
 
-def helps(X: np.ndarray, z: np.ndarray, residual: np.ndarray, leaf: int, rng: np.random.Generator) -> bool:
+def helps(X: np.ndarray, z: np.ndarray, residual: np.ndarray, leaf: int, rng: np.random.Generator,
+          n_jobs: int | None = None) -> bool:
     """Whether trees on the link's residuals predict a column (normal scores ``z``) better out
     of fold than trees on the column itself: on small tables trees miss what is spread over
-    many columns, on large ones they find it alone and the link only adds its own error."""
-    from sklearn.model_selection import KFold, cross_val_predict
+    many columns, on large ones they find it alone and the link only adds its own error.
+    The ten trees (five folds, two targets) grow on ``n_jobs`` threads."""
+    from sklearn.model_selection import KFold
     from sklearn.tree import DecisionTreeRegressor
+
+    from synthcare.engines.threads import map_in_order
 
     if X.shape[1] == 0:
         return True
     if z.size > CHECK_ROWS:  # a sample answers the question as well on large tables
         rows = rng.choice(z.size, size=CHECK_ROWS, replace=False)
         X, z, residual = X[rows], z[rows], residual[rows]
-    folds = KFold(5, shuffle=True, random_state=child_seed(rng))
-    tree = DecisionTreeRegressor(min_samples_leaf=leaf, random_state=0)
-    alone = np.mean((z - cross_val_predict(tree, X, z, cv=folds)) ** 2)
-    linked = np.mean((residual - cross_val_predict(tree, X, residual, cv=folds)) ** 2)
+    folds = list(KFold(5, shuffle=True, random_state=child_seed(rng)).split(X))
+
+    def out_of_fold(task: tuple[np.ndarray, int]) -> np.ndarray:
+        target, k = task
+        train, test = folds[k]
+        tree = DecisionTreeRegressor(min_samples_leaf=leaf, random_state=0).fit(X[train], target[train])
+        return tree.predict(X[test])
+
+    tasks = [(target, k) for target in (z, residual) for k in range(len(folds))]
+    predicted = map_in_order(out_of_fold, tasks, n_jobs)
+    errors = []
+    for i, target in enumerate((z, residual)):
+        guess = np.empty_like(target)
+        for k, (_, test) in enumerate(folds):
+            guess[test] = predicted[i * len(folds) + k]
+        errors.append(np.mean((target - guess) ** 2))
+    alone, linked = errors
     return bool(linked < alone)
