@@ -443,3 +443,26 @@ def test_threads_change_nothing_but_speed():
 def test_cart_n_jobs_is_validated(bad):
     with pytest.raises(ParameterError, match="'n_jobs' parameter of CARTSynthesizer must be None, -1"):
         get_engine("cart")(n_jobs=bad).fit(load("lung_ncctg"))
+
+
+def test_a_wide_table_grows_each_tree_on_the_earlier_columns_that_matter(tmp_path):
+    import pandas as pd
+
+    from synthcare.engines import cart
+    from synthcare.persistence import load_model, save_model
+
+    rng = np.random.default_rng(0)
+    n, width = cart.SCREEN_ROWS, cart.MAX_PREDICTORS + 5
+    frame = pd.DataFrame(rng.normal(size=(n, width)).round(3), columns=[f"lab{i}" for i in range(width)])
+    frame["last"] = (frame["lab0"] + 0.2 * rng.normal(size=n)).round(3)  # tied to the first column only
+    model = get_engine("cart")(random_state=0, link=False).fit(frame)
+    last = model.columns_.index(next(c for c in model.columns_ if c["name"] == "last"))
+    used = set()
+    for key, part in model.parts_.items():
+        if key.startswith(f"c{last}.") and "feature" in part:
+            used |= set(part["feature"][part["feature"] >= 0].tolist())
+    assert 0 in used and len(used) <= cart.MAX_PREDICTORS  # the column's tie kept, 30 columns at most
+    save_model(model, tmp_path / "model")
+    synthetic = load_model(tmp_path / "model").sample(3000, random_state=1)
+    assert synthetic.equals(model.sample(3000, random_state=1))  # trees name columns by their place
+    assert synthetic["lab0"].corr(synthetic["last"]) == pytest.approx(frame["lab0"].corr(frame["last"]), abs=0.05)
