@@ -135,7 +135,10 @@ def schema(
             inferred.save(out_path)
             table = Table("column", "kind", "action", "missing", title=f"schema of {data.name}")
             for col in inferred.columns:
-                table.add_row(col.name, col.kind, col.action, _share(col.missing_rate))
+                action = col.action
+                if col.action == "fake":  # which fake values, in which locale: 'fake (last_name, de_DE)'
+                    action = f"fake ({col.fake_provider}, {col.fake_locale or 'en_US'})"
+                table.add_row(col.name, col.kind, action, _share(col.missing_rate))
             out.print(table)
             out.print(f"Schema written to {out_path}. Edit it and pass it to 'synthcare fit --schema'.")
 

@@ -1,27 +1,33 @@
 """Identifier columns: fresh surrogate keys, and fake values for direct personal identifiers.
 
 No value of these columns is ever learnt or copied. For first and last names the fake values
-come from the public name lists of the Faker package, minus every name that occurs in the
-training data, so that no real name can appear in the output even by chance. The remaining
-pool is stored with the model; note that the pool's complement reveals which common names
-occur in the source (never which row had them).
+come from the public name lists of the Faker package for the column's locale (German names for
+a German table, see ``ColumnSchema.fake_locale``), minus every name that occurs in the training
+data, so that no real name can appear in the output even by chance. Fake e-mail addresses and
+postal addresses are built from the same pools (a street is named after a person), so they
+cannot carry a real patient's name either. The remaining pool is stored with the model; note
+that the pool's complement reveals which common names occur in the source (never which row had
+them).
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pandas as pd
 
 from synthcare.data.schema import ColumnSchema
 
-_POOL_PROVIDERS = {"first_name": "first_names", "last_name": "last_names"}
+DEFAULT_LOCALE = "en_US"
+_NAME_PARTS = ("first_name", "last_name")
+#: Fake values that Faker builds from people's names: they draw those names from the pools too.
+_BUILT_FROM_NAMES = {"email", "address"}
 
 
-def _faker_names(attribute: str) -> list[str]:
-    from faker.providers.person.en_US import Provider
-
-    names = getattr(Provider, attribute)
-    return sorted(set(names))
+def _words(value: str) -> list[str]:
+    """The lower-cased words of a value, split at spaces, commas and hyphens ('Hans-Otto')."""
+    return [w for w in re.split(r"[\s,\-]+", value.strip().lower()) if w]
 
 
 def seen_values(columns: list[pd.Series]) -> set[str]:
@@ -29,21 +35,20 @@ def seen_values(columns: list[pd.Series]) -> set[str]:
     seen: set[str] = set()
     for series in columns:
         for value in series.dropna().astype(str).unique():
-            value = value.strip().lower()
-            seen.add(value)
-            seen.update(value.split())
+            seen.add(value.strip().lower())
+            seen.update(_words(value))
     return seen
 
 
 def name_pool(spec: ColumnSchema, seen: set[str]) -> dict[str, list[str]]:
     """The fake-name pools for ``spec``, with every name in ``seen`` taken out."""
-    pools: dict[str, list[str]] = {}
-    wanted = ["first_name", "last_name"] if spec.fake_provider == "name" else [spec.fake_provider]
-    for provider in wanted:
-        if provider in _POOL_PROVIDERS:
-            names = _faker_names(_POOL_PROVIDERS[provider])
-            pools[provider] = [n for n in names if n.lower() not in seen]
-    return pools
+    from synthcare.data.personal import locale_names
+
+    provider = spec.fake_provider
+    wanted = _NAME_PARTS if provider == "name" or provider in _BUILT_FROM_NAMES else [provider]
+    lists = dict(zip(_NAME_PARTS, locale_names(spec.fake_locale or DEFAULT_LOCALE), strict=True))
+    return {part: [n for n in lists[part] if n.lower() not in seen and not seen.intersection(_words(n))]
+            for part in wanted if part in lists}
 
 
 def key_offset(series: pd.Series) -> int:
@@ -73,10 +78,33 @@ def fake(n: int, spec: ColumnSchema, pools: dict[str, list[str]], rng: np.random
         return pd.Series([f"{a} {b}" for a, b in zip(first, last, strict=True)], dtype="str")
     from faker import Faker
 
-    faker = Faker("en_US")
+    faker = Faker(spec.fake_locale or DEFAULT_LOCALE)
     faker.seed_instance(int(rng.integers(2**31)))
+    if provider in _BUILT_FROM_NAMES and pools:
+        _names_from_pools(faker, pools, rng)
     make = getattr(faker, provider)
-    return pd.Series([make() for _ in range(n)], dtype="str")
+    values = [make() for _ in range(n)]
+    if provider == "address":  # one line, as a table cell: 'Hauptstr. 5, 10115 Berlin'
+        values = [v.replace("\n", ", ") for v in values]
+    return pd.Series(values, dtype="str")
+
+
+def _names_from_pools(faker, pools: dict[str, list[str]], rng: np.random.Generator) -> None:  # noqa: ANN001
+    """Make ``faker`` take every first and last name it puts into an address or e-mail from the
+    pools (public names minus those in the data): 'Becker Street' cannot name a real Becker."""
+    generator = faker.factories[0]
+    for part in _NAME_PARTS:
+        pool = pools.get(part)
+        if pool is None:
+            continue
+        draw = _one_from(pool, rng)
+        for method in (part, f"{part}_male", f"{part}_female", f"{part}_nonbinary"):
+            if hasattr(generator, method):
+                setattr(generator, method, draw)
+
+
+def _one_from(pool: list[str], rng: np.random.Generator):  # noqa: ANN202 - a Faker method
+    return lambda: _draw(pool, 1, rng)[0]
 
 
 def _draw(pool: list[str], n: int, rng: np.random.Generator) -> list[str]:

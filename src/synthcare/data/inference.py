@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from synthcare.data.personal import identifier_name, names_in_values, person_field
+from synthcare.data.personal import header_locale, identifier_name, name_locale, names_in_values, person_field
 from synthcare.data.schema import ColumnSchema, Schema
 from synthcare.errors import DataError, ParameterError, SynthcareWarning, collect
 
@@ -227,6 +227,31 @@ def infer_schema(frame: pd.DataFrame, *, max_categories: int = MAX_CATEGORIES, s
     for problem in inferrer.problems:
         warnings.warn(f"{problem}. Until then the column is set to 'drop' in this schema.", SynthcareWarning,
                       stacklevel=2)
+    _set_fake_locale(frame, columns, inferrer.notes)
     for note in inferrer.notes:
         warnings.warn(note, SynthcareWarning, stacklevel=2)
     return Schema(n_rows=len(frame), columns=columns)
+
+
+def _set_fake_locale(frame: pd.DataFrame, columns: list[ColumnSchema], notes: list[str]) -> None:
+    """Give every faked column the locale of the table's people: the one whose name lists hold
+    most of the names in its name columns, else the language of a name column's header
+    ('Vorname': de_DE), else none (English). A German table gets German fake names, phone
+    numbers and addresses rather than American ones."""
+    faked = [c for c in columns if c.action == "fake"]
+    if not faked:
+        return
+    names = [c.name for c in faked if c.fake_provider in {"first_name", "last_name", "name"}]
+    locale = name_locale([frame[name] for name in names]) if names else None
+    why = f"the names in {names}"
+    if locale is None:
+        found = [(c.name, header_locale(c.name)) for c in faked]
+        found = [(name, loc) for name, loc in found if loc is not None]
+        if found:
+            locale, why = found[0][1], f"the header '{found[0][0]}'"
+    if locale is None:
+        return
+    for c in faked:
+        c.fake_locale = locale
+    notes.append(f"fake values of {[c.name for c in faked]} follow the locale {locale} (from {why}); "
+                 "set 'fake_locale' in the schema to change it")

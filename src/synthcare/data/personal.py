@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -115,20 +115,89 @@ def person_field(name: str) -> str | None:
     return None
 
 
+#: The locales whose public name lists (Faker's) value-based detection knows, and fake names
+#: and other fake values can come from: English, then the main European languages.
+LOCALES = ("en_US", "en_GB", "de_DE", "de_AT", "de_CH", "fr_FR", "nl_NL", "it_IT", "es_ES", "pt_PT",
+           "pl_PL", "sv_SE", "da_DK", "no_NO", "fi_FI", "cs_CZ")
+#: The locale a name column's header language points to, where its values do not say.
+_HEADER_LOCALES = {
+    "nachname": "de_DE", "familienname": "de_DE", "geburtsname": "de_DE", "vorname": "de_DE", "rufname": "de_DE",
+    "vollstandigername": "de_DE", "patientenname": "de_DE",
+    "achternaam": "nl_NL", "familienaam": "nl_NL", "voornaam": "nl_NL", "roepnaam": "nl_NL", "naam": "nl_NL",
+    "nomdefamille": "fr_FR", "nomdenaissance": "fr_FR", "prenom": "fr_FR",
+    "apellido": "es_ES", "apellidos": "es_ES", "nombrecompleto": "es_ES", "nombre": "es_ES",
+    "cognome": "it_IT", "sobrenome": "pt_PT", "nomecompleto": "pt_PT",
+    "nazwisko": "pl_PL", "imie": "pl_PL",
+    "efternamn": "sv_SE", "fornamn": "sv_SE", "namn": "sv_SE", "efternavn": "da_DK", "etternavn": "no_NO",
+    "sukunimi": "fi_FI", "etunimi": "fi_FI", "nimi": "fi_FI",
+}
+_FIRST_ATTRIBUTES = ("first_names", "first_names_male", "first_names_female")
+_LAST_ATTRIBUTES = ("last_names", "last_names_male", "last_names_female", "male_last_names", "female_last_names",
+                    "unisex_last_names")
+
+
+@cache
+def locale_names(locale: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The first and last names of Faker's public lists for one locale, as written, sorted."""
+    import importlib
+
+    provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+    lists = []
+    for attributes in (_FIRST_ATTRIBUTES, _LAST_ATTRIBUTES):
+        names: set[str] = set()
+        for attribute in attributes:
+            names.update(str(n) for n in getattr(provider, attribute, ()) or ())
+        lists.append(tuple(sorted(names)))
+    return lists[0], lists[1]
+
+
+@cache
+def _folded_names(locale: str) -> tuple[frozenset[str], frozenset[str]]:
+    first, last = locale_names(locale)
+    return frozenset(fold(n) for n in first), frozenset(fold(n) for n in last)
+
+
 @lru_cache(maxsize=1)
 def _known_names() -> tuple[frozenset[str], frozenset[str]]:
     """First and last names of Faker's public lists for European locales and English, folded."""
-    import importlib
-
     first: set[str] = set()
     last: set[str] = set()
-    for locale in ("en_US", "en_GB", "de_DE", "de_AT", "de_CH", "fr_FR", "nl_NL", "it_IT", "es_ES", "pt_PT",
-                   "pl_PL", "sv_SE", "da_DK", "no_NO", "fi_FI", "cs_CZ"):
-        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
-        for attribute in ("first_names", "first_names_male", "first_names_female"):
-            first.update(fold(str(n)) for n in getattr(provider, attribute, ()) or ())
-        last.update(fold(str(n)) for n in getattr(provider, "last_names", ()) or ())
+    for locale in LOCALES:
+        f, la = _folded_names(locale)
+        first |= f
+        last |= la
     return frozenset(first), frozenset(last)
+
+
+def name_locale(columns: list[pd.Series]) -> str | None:
+    """The locale whose name lists hold the most of the distinct names (and words of full names)
+    in ``columns``, when it holds at least half of them and more than the English list does;
+    else None. German names point to de_DE, Dutch ones to nl_NL, and so on."""
+    words: set[str] = set()
+    for series in columns:
+        for value in series.dropna().astype(str).unique()[:2000]:
+            words.update(w for w in re.split(r"[\s,]+", fold(value)) if len(w) > 1)
+    if not words:
+        return None
+    share = {}
+    for locale in LOCALES:
+        first, last = _folded_names(locale)
+        share[locale] = sum(w in first or w in last for w in words) / len(words)
+    best = max(LOCALES, key=lambda loc: share[loc])  # the first of equals: English before the others
+    return best if share[best] >= 0.5 and share[best] > share["en_US"] else None
+
+
+def header_locale(name: str) -> str | None:
+    """The locale a column name's language points to ('Vorname' -> de_DE), if it names a name."""
+    words = tokens(name)
+    joined = "".join(words)
+    for word in words:
+        if word in _HEADER_LOCALES:
+            return _HEADER_LOCALES[word]
+    for word, locale in _HEADER_LOCALES.items():
+        if len(word) >= 7 and word in joined:
+            return locale
+    return None
 
 
 #: Value-based detection looks at columns with at least this many distinct values, and calls

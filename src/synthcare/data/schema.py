@@ -60,6 +60,9 @@ class ColumnSchema(BaseModel):
     )
     datetime_format: str | None = Field(default=None, description="strftime format of text dates")
     fake_provider: FakeProvider | None = Field(default=None)
+    fake_locale: str | None = Field(
+        default=None, description="the locale of fake values, e.g. de_DE, fr_FR, nl_NL; None = en_US"
+    )
     roles: list[str] = Field(default_factory=list, description="e.g. target, time, event, id")
 
     @model_validator(mode="after")
@@ -76,6 +79,12 @@ class ColumnSchema(BaseModel):
             raise ValueError(f"column '{self.name}': a discrete column needs 'categories'")
         if self.action == "fake" and self.fake_provider is None:
             raise ValueError(f"column '{self.name}': action 'fake' needs a 'fake_provider'")
+        if self.fake_locale is not None:
+            from synthcare.data.personal import LOCALES
+
+            if self.fake_locale not in LOCALES:
+                raise ValueError(
+                    f"column '{self.name}': fake_locale {self.fake_locale!r} is not one of {list(LOCALES)}")
         if self.minimum is not None and self.maximum is not None and self.kind in {"integer", "float", "datetime"}:
             try:
                 if self.kind == "datetime":
