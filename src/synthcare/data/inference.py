@@ -133,6 +133,9 @@ class _Inferrer:
         share = float(numeric.notna().mean())
         if share == 1.0:
             return self._numeric(base, numeric)
+        limited = self._beyond_limits(base, values, text, numeric)
+        if limited is not None:
+            return limited
         if share >= 0.8:
             others = pd.Series(text[numeric.isna()].unique())
             bad = others[:5].tolist()
@@ -177,6 +180,36 @@ class _Inferrer:
             )
             return ColumnSchema(kind="categorical", action="drop", **base)
         return self._categorical(base, values, kind="categorical")
+
+    def _beyond_limits(self, base: dict[str, Any], values: pd.Series, text: pd.Series,
+                       numeric: pd.Series) -> ColumnSchema | None:
+        """A number column of laboratory results with some written beyond a detection limit
+        ('<0.5', '> 1000', with decimal points or commas), however many: a float or integer
+        column that keeps those markers (``limits``), or None if the column is something else.
+        Where the measured values are few (a semi-quantitative test), the column is categorical,
+        each value as written."""
+        import pandas as pd
+
+        decimal = "."
+        if text.str.fullmatch(r"\s*[-+]?\d*,\d+\s*").any():
+            comma = pd.to_numeric(text.str.strip().str.replace(",", ".", regex=False), errors="coerce")
+            if comma.notna().sum() > numeric.notna().sum():
+                numeric, decimal = comma, ","
+        stripped = text.str.strip()
+        markers = stripped[numeric.isna()].unique().tolist()
+        if not markers or numeric.notna().sum() < 2 or not all(re.fullmatch(_LIMIT, m) for m in markers):
+            return None
+        spec = self._numeric(base, numeric.dropna())
+        if spec.kind not in {"integer", "float"} or spec.discrete:
+            return self._categorical(base, stripped, kind="categorical")
+        from synthcare.columns.numeric import parse_limit
+
+        spec.limits = sorted(markers, key=lambda m: (parse_limit(m), m))
+        spec.decimal = decimal
+        share = float(numeric.isna().mean())
+        self.notes.append(f"column '{base['name']}' has results beyond a detection limit ({share:.1%} of values, "
+                          f"written {spec.limits[:5]}); they are modelled and written back as such")
+        return spec
 
     def _categorical(self, base: dict[str, Any], values: pd.Series, *, kind: str) -> ColumnSchema:
         cats = sorted({_scalar(v) for v in values.unique()}, key=lambda v: (str(type(v)), v))

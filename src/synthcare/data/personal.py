@@ -82,16 +82,27 @@ def identifier_name(name: str) -> bool:
     return any(t in RECORD_TOKENS for t in words) and any(t in NUMBER_TOKENS for t in words)
 
 
-def person_field(name: str) -> str | None:
-    """The fake-data provider for a column whose name says it holds direct identifiers."""
+def _named_by(name: str, table: dict[str, str]) -> str | None:
+    """What ``table`` says of a column name: of a whole word of it, else of a long word within a
+    compound ('Patientenvorname', 'lastName2')."""
     words = tokens(name)
     joined = "".join(words)
     for word in words:
-        if word in _NAME_WORDS:
-            return _NAME_WORDS[word]
-    for word, provider in _NAME_WORDS.items():
-        if len(word) >= 7 and word in joined:  # compounds: 'Patientenvorname', 'lastName2'
-            return provider
+        if word in table:
+            return table[word]
+    for word, value in table.items():
+        if len(word) >= 7 and word in joined:
+            return value
+    return None
+
+
+def person_field(name: str) -> str | None:
+    """The fake-data provider for a column whose name says it holds direct identifiers."""
+    found = _named_by(name, _NAME_WORDS)
+    if found is not None:
+        return found
+    words = tokens(name)
+    joined = "".join(words)
     named = [w for w in words if w in _NAME_TOKENS]
     # 'Patientenname': a person word joined to a name word
     joined_to = next((w[: -len(t)] for w in words for t in _NAME_TOKENS
@@ -189,15 +200,7 @@ def name_locale(columns: list[pd.Series]) -> str | None:
 
 def header_locale(name: str) -> str | None:
     """The locale a column name's language points to ('Vorname' -> de_DE), if it names a name."""
-    words = tokens(name)
-    joined = "".join(words)
-    for word in words:
-        if word in _HEADER_LOCALES:
-            return _HEADER_LOCALES[word]
-    for word, locale in _HEADER_LOCALES.items():
-        if len(word) >= 7 and word in joined:
-            return locale
-    return None
+    return _named_by(name, _HEADER_LOCALES)
 
 
 #: Value-based detection looks at columns with at least this many distinct values, and calls

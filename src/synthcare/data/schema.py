@@ -60,6 +60,10 @@ class ColumnSchema(BaseModel):
     )
     datetime_format: str | None = Field(default=None, description="strftime format of text dates")
     fake_provider: FakeProvider | None = Field(default=None)
+    limits: list[str] | None = Field(
+        default=None, description="results beyond a detection limit, as written ('<0.5', '>1000'); kept on output"
+    )
+    decimal: Literal[".", ","] = Field(default=".", description="decimal mark of numbers written as text")
     fake_locale: str | None = Field(
         default=None, description="the locale of fake values, e.g. de_DE, fr_FR, nl_NL; None = en_US"
     )
@@ -79,6 +83,16 @@ class ColumnSchema(BaseModel):
             raise ValueError(f"column '{self.name}': a discrete column needs 'categories'")
         if self.action == "fake" and self.fake_provider is None:
             raise ValueError(f"column '{self.name}': action 'fake' needs a 'fake_provider'")
+        if self.limits is not None:
+            from synthcare.columns.numeric import parse_limit
+
+            if self.kind not in {"integer", "float"} or self.discrete:
+                raise ValueError(f"column '{self.name}': 'limits' (results beyond a detection limit) need a "
+                                 f"continuous integer or float column, not {'discrete ' * self.discrete}{self.kind}")
+            bad = [m for m in self.limits if parse_limit(m) is None]
+            if bad or len(set(self.limits)) != len(self.limits):
+                raise ValueError(f"column '{self.name}': limits must be distinct markers such as '<0.5' or "
+                                 f"'>1000'; got {self.limits!r}")
         if self.fake_locale is not None:
             from synthcare.data.personal import LOCALES
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from synthcare.columns.datetime import days
 from synthcare.data.io import TableLike, read_table
-from synthcare.data.schema import Schema
+from synthcare.data.schema import ColumnSchema, Schema
 from synthcare.errors import DataError, ParameterError, SynthcareWarning
 
 NUMERIC_KINDS = {"integer", "float", "datetime"}
@@ -79,9 +79,15 @@ class EvaluationData:
         }
 
 
-def _numeric(series: pd.Series, kind: str, name: str, which: str, fmt: str | None = None) -> pd.Series:
+def _numeric(series: pd.Series, kind: str, name: str, which: str, fmt: str | None = None,
+             spec: ColumnSchema | None = None) -> pd.Series:
     if kind == "datetime":
         out = days(series, fmt)
+    elif spec is not None and (spec.limits or spec.decimal == ","):
+        # results beyond a detection limit are compared at the limit ('<0.5' as 0.5), in both tables
+        from synthcare.columns.numeric import read_numbers
+
+        out = pd.Series(read_numbers(series, spec, markers="limit"), index=series.index)
     else:
         out = pd.to_numeric(series, errors="coerce").astype("float64")
     bad = int(out.isna().sum() - series.isna().sum())
@@ -212,7 +218,8 @@ def prepare(
         frame = frame.reset_index(drop=True)
         cols = {}
         for name in numeric:
-            cols[name] = _numeric(frame[name], schema[name].kind, name, which, schema[name].datetime_format)
+            cols[name] = _numeric(frame[name], schema[name].kind, name, which, schema[name].datetime_format,
+                                  schema[name])
         for name in categorical:
             cols[name] = _text(frame[name])
         return pd.DataFrame(cols, index=pd.RangeIndex(len(frame)))[

@@ -78,6 +78,10 @@ def checked_view(frame: pd.DataFrame, specs: dict[str, ColumnSchema]) -> pd.Data
         s = frame[name]
         if spec.kind == "datetime":
             s = days(s, spec.datetime_format)
+        elif spec.limits or spec.decimal == ",":  # numbers written as text: '<0.5' is just below 0.5
+            from synthcare.columns.numeric import read_numbers
+
+            s = pd.Series(read_numbers(s, spec, markers="beyond"), index=s.index)
         out[name] = s
     return pd.DataFrame(out)
 
@@ -155,6 +159,12 @@ def _encode_clause(clause: Clause, model) -> tuple[dict[int, EncodedConstraint] 
                 intervals.append((pts[0] - step / 2, pts[1] + step / 2))
             elif lo < hi or (lo == hi and lo_c and hi_c):
                 intervals.append((lo, hi))
+        if spec.limits:  # results beyond a detection limit that meet the condition ('<0.5' meets 'crp < 1')
+            from synthcare.columns.numeric import limit_intervals
+
+            meets = tuple(con.intervals or [])
+            intervals += limit_intervals(spec, lambda v, meets=meets: any(_in_interval(np.asarray(v), iv)
+                                                                         for iv in meets))
         missing = con.missing and spec.missing_rate > 0
         if not intervals and not missing:
             if con.intervals == [] and con.missing:
