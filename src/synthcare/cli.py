@@ -52,13 +52,15 @@ def _show_warnings(caught: list[warnings.WarningMessage]) -> None:
 
 
 def _fit_with_progress(model, data, schema) -> None:  # noqa: ANN001
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     with Progress(
         TextColumn("[bold]fitting[/] {task.description}"),
         BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),  # a wide laboratory panel can take many minutes
         console=console,
         transient=True,
     ) as bar:
