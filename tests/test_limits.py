@@ -7,6 +7,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import synthcare
 
@@ -82,3 +84,43 @@ def test_a_schema_with_wrong_limits_is_refused(changes, message):
               "limits": ["<0.5"], **changes}
     with pytest.raises(ValueError, match=message):
         ColumnSchema(**fields)
+
+
+@st.composite
+def _censored(draw):
+    """A lab column of whole or decimal numbers (points or commas), some written beyond a lower
+    or upper limit, some missing, beside an ordinary column."""
+    n = draw(st.integers(12, 150))
+    integer = draw(st.booleans())
+    decimals = 0 if integer else draw(st.integers(1, 2))
+    comma = not integer and decimals > 0 and draw(st.booleans())
+    seed = draw(st.integers(0, 2**16))
+    rng = np.random.default_rng(seed)
+    values = np.round(rng.lognormal(4 if integer else 1, 1, n), decimals)
+    low, high = np.quantile(values, [draw(st.floats(0.05, 0.6)), draw(st.floats(0.7, 1.0))])
+
+    def write(v: float) -> str:
+        text = f"{v:.{decimals}f}"
+        return text.replace(".", ",") if comma else text
+
+    column = [None if rng.random() < 0.05 else f"<{write(low)}" if v < low else
+              f">{write(high)}" if v > high and rng.random() < 0.5 else write(v) for v in values]
+    return pd.DataFrame({"lab": column, "other": rng.normal(size=n).round(2)})
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(frame=_censored(), n=st.integers(1, 50))
+def test_any_column_with_limits_fits_and_samples_well_formed_values(frame, n):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = synthcare.CARTSynthesizer(random_state=0).fit(frame)
+    spec = model.schema_["lab"]
+    out = model.sample(n, random_state=1)
+    written = out["lab"].dropna()
+    if spec.kind == "categorical":  # few measured values: each value as written
+        assert written.isin(spec.categories).all()
+        return
+    assert spec.limits and set(spec.limits) <= set(frame["lab"].dropna())
+    measured = written[~written.isin(spec.limits)]
+    numbers = _numbers(measured) if spec.decimal == "," else pd.to_numeric(measured, errors="coerce")
+    assert numbers.notna().all() and numbers.between(spec.minimum, spec.maximum).all(), measured.tolist()[:5]

@@ -1,101 +1,25 @@
 """Integer and float columns: bounds, precision and integral values are kept on output.
 
-A laboratory column may hold results beyond a detection limit, written as text beside the
-numbers (``<0.5``, ``> 1000``: the schema's ``limits``). Each such marker is modelled as a value
-of its own just outside the measured range, on its side (a point mass the engines learn like
-any other, so that how often a result is below the limit follows the other columns), and is
-written back as the marker; the column comes back as text, as it came in.
+Results beyond a detection limit (``<0.5``) in such a column: see :mod:`synthcare.columns.limits`.
 """
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
+from synthcare.columns import limits
 from synthcare.columns.base import Encoded, snap
 from synthcare.data.schema import ColumnSchema
 
-_LIMIT = re.compile(r"^\s*(<=|>=|<|>|≤|≥)\s*([-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+))\s*$")
-
-
-def parse_limit(marker: str) -> tuple[int, float] | None:
-    """``(side, limit)`` of a detection-limit marker: ``'<0.5'`` -> ``(-1, 0.5)``,
-    ``'> 1000'`` -> ``(1, 1000.0)``, ``'< 0,5'`` -> ``(-1, 0.5)``; None for anything else."""
-    found = _LIMIT.match(str(marker))
-    if found is None:
-        return None
-    side = -1 if found.group(1) in {"<", "<=", "≤"} else 1
-    return side, float(found.group(2).replace(",", "."))
-
-
-def read_numbers(series: pd.Series, spec: ColumnSchema, markers: str = "missing") -> np.ndarray:
-    """A column's values as floats. Text is read with the column's decimal mark; a detection-limit
-    marker becomes missing (``markers='missing'``), its limit (``'limit'``: results below 0.5
-    counted at 0.5, as a simple analysis substitutes them) or the nearest number beyond its
-    limit (``'beyond'``: '<0.5' is below 0.5, so it meets 'crp < 0.5' and not 'crp >= 0.5')."""
-    if not spec.limits and pd.api.types.is_numeric_dtype(series.dtype):
-        return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
-    text = series.astype("object").where(series.notna(), None)
-    text = text.map(lambda v: v if v is None or not isinstance(v, str) else v.strip())
-    if spec.decimal == ",":
-        text = text.map(lambda v: v.replace(",", ".") if isinstance(v, str) else v)
-    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
-    if spec.limits and markers != "missing":
-        stripped = series.astype("object").map(lambda v: v.strip() if isinstance(v, str) else v)
-        for marker in spec.limits:
-            side, limit = parse_limit(marker)
-            at = (stripped == marker).to_numpy()
-            values[at] = limit if markers == "limit" else np.nextafter(limit, side * np.inf)
-    return values
-
-
-def _measured_range(spec: ColumnSchema) -> tuple[float, float]:
-    """The range of the measured values (the schema's bounds; without them, the limits')."""
-    limits = [parse_limit(m)[1] for m in spec.limits or []] or [0.0]
-    lo = float(spec.minimum) if spec.minimum is not None else min(limits)
-    hi = float(spec.maximum) if spec.maximum is not None else max(limits)
-    return lo, hi
-
-
-def _sentinels(spec: ColumnSchema) -> dict[str, float]:
-    """The value standing for each marker: just outside the measured range on the marker's side,
-    one spacing apart, ordered by limit (a spacing is 1% of the range, or 1 for whole numbers)."""
-    lo, hi = _measured_range(spec)
-    gap = 1.0 if spec.kind == "integer" else max((hi - lo) * 0.01, 10.0 ** -(spec.precision or 6))
-    out: dict[str, float] = {}
-    parsed = sorted(((parse_limit(m), m) for m in spec.limits or []), key=lambda item: (item[0], item[1]))
-    below = [m for (side, _), m in parsed if side < 0]
-    above = [m for (side, _), m in parsed if side > 0]
-    for k, marker in enumerate(below):
-        out[marker] = lo - gap * (len(below) - k)
-    for k, marker in enumerate(above):
-        out[marker] = hi + gap * (k + 1)
-    return out
-
-
-def limit_intervals(spec: ColumnSchema, inside) -> list[tuple[float, float]]:  # noqa: ANN001
-    """Intervals (in the engine's units) around the stand-in of every marker whose results meet
-    a condition: ``inside(value)`` says whether a number does, and a result '<0.5' is taken as
-    a number just below 0.5."""
-    lo, hi = _measured_range(spec)
-    half = (1.0 if spec.kind == "integer" else max((hi - lo) * 0.01, 10.0 ** -(spec.precision or 6))) / 2
-    out = []
-    for marker, stand_in in _sentinels(spec).items():
-        side, limit = parse_limit(marker)
-        if inside(np.nextafter(limit, side * np.inf)):
-            out.append((stand_in - half, stand_in + half))
-    return out
-
 
 def encode(series: pd.Series, spec: ColumnSchema) -> Encoded:
-    values = read_numbers(series, spec)
+    values = limits.read_numbers(series, spec)
     lower = -np.inf if spec.minimum is None else float(spec.minimum)
     upper = np.inf if spec.maximum is None else float(spec.maximum)
     if spec.limits:
-        stripped = series.astype("object").map(lambda v: v.strip() if isinstance(v, str) else v)
-        for marker, stand_in in _sentinels(spec).items():
+        stripped = limits.as_written(series)
+        for marker, stand_in in limits.stand_ins(spec).items():
             values[(stripped == marker).to_numpy()] = stand_in
             lower, upper = min(lower, stand_in), max(upper, stand_in)
     step = 1.0 if spec.kind == "integer" else None
@@ -106,7 +30,7 @@ def decode(values: np.ndarray, spec: ColumnSchema, support: np.ndarray | None = 
     out = np.asarray(values, dtype=float).copy()
     if support is not None:
         out = snap(out, support)
-    beyond = _beyond_limits(out, spec) if spec.limits else None
+    beyond = limits.markers_of(out, spec) if spec.limits else None
     if spec.minimum is not None or spec.maximum is not None:
         lo = -np.inf if spec.minimum is None else float(spec.minimum)
         hi = np.inf if spec.maximum is None else float(spec.maximum)
@@ -116,41 +40,8 @@ def decode(values: np.ndarray, spec: ColumnSchema, support: np.ndarray | None = 
     elif spec.precision is not None:
         out = np.round(out, spec.precision)
     if beyond is not None:
-        return _as_text(out, beyond, spec)
+        return limits.as_text(out, beyond, spec)
     return _cast(out, spec)
-
-
-def _beyond_limits(values: np.ndarray, spec: ColumnSchema) -> np.ndarray:
-    """Each value's marker where it stands nearer a marker's stand-in than the measured range
-    (halfway between them is the cut), else None."""
-    stand_ins = _sentinels(spec)
-    markers = np.array(list(stand_ins), dtype=object)
-    points = np.array(list(stand_ins.values()))
-    lo, hi = _measured_range(spec)
-    out = np.full(values.shape, None, dtype=object)
-    ok = ~np.isnan(values)
-    nearest = np.abs(values[ok, None] - points[None, :]).argmin(axis=1)
-    point = points[nearest]
-    outside = np.where(point < lo, values[ok] < (point + lo) / 2, values[ok] > (point + hi) / 2)
-    picked = np.full(ok.sum(), None, dtype=object)
-    picked[outside] = markers[nearest[outside]]
-    out[ok] = picked
-    return out
-
-
-def _as_text(values: np.ndarray, markers: np.ndarray, spec: ColumnSchema) -> pd.Series:
-    """Numbers written as the source wrote them (its decimals and decimal mark) beside markers."""
-    digits = 0 if spec.kind == "integer" else spec.precision
-
-    def write(value: float, marker: str | None) -> str | None:
-        if marker is not None:
-            return marker
-        if np.isnan(value):
-            return None
-        text = f"{value:.{digits}f}" if digits is not None else repr(float(value))
-        return text.replace(".", ",") if spec.decimal == "," else text
-
-    return pd.Series([write(v, m) for v, m in zip(values, markers, strict=True)], dtype=object)
 
 
 def _cast(out: np.ndarray, spec: ColumnSchema) -> pd.Series:

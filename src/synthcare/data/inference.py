@@ -202,7 +202,7 @@ class _Inferrer:
         spec = self._numeric(base, numeric.dropna())
         if spec.kind not in {"integer", "float"} or spec.discrete:
             return self._categorical(base, stripped, kind="categorical")
-        from synthcare.columns.numeric import parse_limit
+        from synthcare.columns.limits import parse_limit
 
         spec.limits = sorted(markers, key=lambda m: (parse_limit(m), m))
         spec.decimal = decimal

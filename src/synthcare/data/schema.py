@@ -84,7 +84,7 @@ class ColumnSchema(BaseModel):
         if self.action == "fake" and self.fake_provider is None:
             raise ValueError(f"column '{self.name}': action 'fake' needs a 'fake_provider'")
         if self.limits is not None:
-            from synthcare.columns.numeric import parse_limit
+            from synthcare.columns.limits import parse_limit
 
             if self.kind not in {"integer", "float"} or self.discrete:
                 raise ValueError(f"column '{self.name}': 'limits' (results beyond a detection limit) need a "

@@ -85,7 +85,7 @@ def _numeric(series: pd.Series, kind: str, name: str, which: str, fmt: str | Non
         out = days(series, fmt)
     elif spec is not None and (spec.limits or spec.decimal == ","):
         # results beyond a detection limit are compared at the limit ('<0.5' as 0.5), in both tables
-        from synthcare.columns.numeric import read_numbers
+        from synthcare.columns.limits import read_numbers
 
         out = pd.Series(read_numbers(series, spec, markers="limit"), index=series.index)
     else:

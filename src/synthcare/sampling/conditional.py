@@ -79,7 +79,7 @@ def checked_view(frame: pd.DataFrame, specs: dict[str, ColumnSchema]) -> pd.Data
         if spec.kind == "datetime":
             s = days(s, spec.datetime_format)
         elif spec.limits or spec.decimal == ",":  # numbers written as text: '<0.5' is just below 0.5
-            from synthcare.columns.numeric import read_numbers
+            from synthcare.columns.limits import read_numbers
 
             s = pd.Series(read_numbers(s, spec, markers="beyond"), index=s.index)
         out[name] = s
@@ -160,7 +160,7 @@ def _encode_clause(clause: Clause, model) -> tuple[dict[int, EncodedConstraint] 
             elif lo < hi or (lo == hi and lo_c and hi_c):
                 intervals.append((lo, hi))
         if spec.limits:  # results beyond a detection limit that meet the condition ('<0.5' meets 'crp < 1')
-            from synthcare.columns.numeric import limit_intervals
+            from synthcare.columns.limits import limit_intervals
 
             meets = tuple(con.intervals or [])
             intervals += limit_intervals(spec, lambda v, meets=meets: any(_in_interval(np.asarray(v), iv)
