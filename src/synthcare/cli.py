@@ -140,6 +140,8 @@ def schema(
                 action = col.action
                 if col.action == "fake":  # which fake values, in which locale: 'fake (last_name, de_DE)'
                     action = f"fake ({col.fake_provider}, {col.fake_locale or 'en_US'})"
+                elif col.limits:  # results beyond a detection limit, kept as written
+                    action = f"synthesize (limits {', '.join(col.limits[:3])}{', ...' if len(col.limits) > 3 else ''})"
                 table.add_row(col.name, col.kind, action, _share(col.missing_rate))
             out.print(table)
             out.print(f"Schema written to {out_path}. Edit it and pass it to 'synthcare fit --schema'.")
