@@ -47,8 +47,8 @@ def name_pool(spec: ColumnSchema, seen: set[str]) -> dict[str, list[str]]:
     provider = spec.fake_provider
     wanted = _NAME_PARTS if provider == "name" or provider in _BUILT_FROM_NAMES else [provider]
     lists = dict(zip(_NAME_PARTS, locale_names(spec.fake_locale or DEFAULT_LOCALE), strict=True))
-    return {part: [n for n in lists[part] if n.lower() not in seen and not seen.intersection(_words(n))]
-            for part in wanted if part in lists}
+    # every word of a seen value is seen too, so a name sharing a word with one is out
+    return {part: [n for n in lists[part] if not seen.intersection(_words(n))] for part in wanted if part in lists}
 
 
 def key_offset(series: pd.Series) -> int:

@@ -30,30 +30,30 @@ def parse_limit(marker: str) -> tuple[int, float] | None:
     return side, float(found.group(2).replace(",", "."))
 
 
+def written_as_text(spec: ColumnSchema) -> bool:
+    """Whether a number column's values are text to read with :func:`read_numbers` (limits beside
+    the numbers, or decimal commas) rather than numbers as they are."""
+    return bool(spec.limits) or spec.decimal == ","
+
+
 def read_numbers(series: pd.Series, spec: ColumnSchema, markers: str = "missing") -> np.ndarray:
     """A column's values as floats. Text is read with the column's decimal mark; a detection-limit
     marker becomes missing (``markers='missing'``), its limit (``'limit'``: results below 0.5
-    counted at 0.5, as a simple analysis substitutes them) or the nearest number beyond its
-    limit (``'beyond'``: '<0.5' is below 0.5, so it meets 'crp < 0.5' and not 'crp >= 0.5')."""
-    if not spec.limits and pd.api.types.is_numeric_dtype(series.dtype):
+    counted at 0.5, as a simple analysis substitutes them), the nearest number beyond its limit
+    (``'beyond'``: '<0.5' is below 0.5, so it meets 'crp < 0.5' and not 'crp >= 0.5') or its
+    stand-in (``'stand_in'``, the engines' value for it, see :func:`stand_ins`)."""
+    if not written_as_text(spec) and pd.api.types.is_numeric_dtype(series.dtype):
         return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
-    text = series.astype("object").where(series.notna(), None)
-    text = text.map(lambda v: v if v is None or not isinstance(v, str) else v.strip())
-    if spec.decimal == ",":
-        text = text.map(lambda v: v.replace(",", ".") if isinstance(v, str) else v)
-    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    stripped = series.astype("object").map(lambda v: v.strip() if isinstance(v, str) else v)
+    text = stripped.map(lambda v: v.replace(",", ".") if isinstance(v, str) else v) if spec.decimal == "," else stripped
+    values = pd.to_numeric(text.where(series.notna(), None), errors="coerce").to_numpy(dtype=float)
     if spec.limits and markers != "missing":
-        stripped = as_written(series)
+        places = stand_ins(spec) if markers == "stand_in" else {}
         for marker in spec.limits:
             side, limit = parse_limit(marker)
             at = (stripped == marker).to_numpy()
-            values[at] = limit if markers == "limit" else np.nextafter(limit, side * np.inf)
+            values[at] = places.get(marker, limit if markers == "limit" else np.nextafter(limit, side * np.inf))
     return values
-
-
-def as_written(series: pd.Series) -> pd.Series:
-    """A column's values with the text stripped, to compare with the markers as written."""
-    return series.astype("object").map(lambda v: v.strip() if isinstance(v, str) else v)
 
 
 def _gap(spec: ColumnSchema) -> float:

@@ -14,14 +14,11 @@ from synthcare.data.schema import ColumnSchema
 
 
 def encode(series: pd.Series, spec: ColumnSchema) -> Encoded:
-    values = limits.read_numbers(series, spec)
+    values = limits.read_numbers(series, spec, markers="stand_in")
     lower = -np.inf if spec.minimum is None else float(spec.minimum)
     upper = np.inf if spec.maximum is None else float(spec.maximum)
-    if spec.limits:
-        stripped = limits.as_written(series)
-        for marker, stand_in in limits.stand_ins(spec).items():
-            values[(stripped == marker).to_numpy()] = stand_in
-            lower, upper = min(lower, stand_in), max(upper, stand_in)
+    for stand_in in limits.stand_ins(spec).values():  # the markers' values lie just outside the bounds
+        lower, upper = min(lower, stand_in), max(upper, stand_in)
     step = 1.0 if spec.kind == "integer" else None
     return Encoded(spec.name, "continuous", values, lower=lower, upper=upper, step=step)
 

@@ -20,7 +20,6 @@ MAX_DISCRETE = 15
 #: Default upper limit of distinct values in a categorical column.
 MAX_CATEGORIES = 1000
 
-_LIMIT = r"\s*(<|>|<=|>=|≤|≥)\s*[-+]?(\d+([.,]\d*)?|[.,]\d+)\s*"  # '<0.5', '> 1000': beyond a detection limit
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
 _PHONE = re.compile(r"^\+?[\d\s().-]{7,20}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$|^\d{1,2}/\d{1,2}/\d{2,4}$"
@@ -133,7 +132,7 @@ class _Inferrer:
         share = float(numeric.notna().mean())
         if share == 1.0:
             return self._numeric(base, numeric)
-        limited = self._beyond_limits(base, values, text, numeric)
+        limited = self._beyond_limits(base, text, numeric)
         if limited is not None:
             return limited
         if share >= 0.8:
@@ -141,9 +140,6 @@ class _Inferrer:
             bad = others[:5].tolist()
             marker = (f"; if {bad[0]!r} marks a missing value, say so: --na {bad[0]!r} on the command line "
                       f"or read_table(..., na_values=[{bad[0]!r}])" if len(others) == 1 else "")
-            if others.str.fullmatch(_LIMIT).all():
-                marker = ("; they look like results beyond a detection limit: write each as a number (the limit "
-                          "itself, or half of it, as your analysis plan says) to keep the column numeric")
             self.problems.append(
                 f"column '{name}' mixes numbers ({min(share, 0.999):.1%} of values) with text such as {bad}; "
                 f"clean those values, leave them empty, or declare the column 'categorical' in the schema{marker}"
@@ -181,14 +177,15 @@ class _Inferrer:
             return ColumnSchema(kind="categorical", action="drop", **base)
         return self._categorical(base, values, kind="categorical")
 
-    def _beyond_limits(self, base: dict[str, Any], values: pd.Series, text: pd.Series,
-                       numeric: pd.Series) -> ColumnSchema | None:
+    def _beyond_limits(self, base: dict[str, Any], text: pd.Series, numeric: pd.Series) -> ColumnSchema | None:
         """A number column of laboratory results with some written beyond a detection limit
         ('<0.5', '> 1000', with decimal points or commas), however many: a float or integer
         column that keeps those markers (``limits``), or None if the column is something else.
         Where the measured values are few (a semi-quantitative test), the column is categorical,
         each value as written."""
         import pandas as pd
+
+        from synthcare.columns.limits import parse_limit
 
         decimal = "."
         if text.str.fullmatch(r"\s*[-+]?\d*,\d+\s*").any():
@@ -197,13 +194,11 @@ class _Inferrer:
                 numeric, decimal = comma, ","
         stripped = text.str.strip()
         markers = stripped[numeric.isna()].unique().tolist()
-        if not markers or numeric.notna().sum() < 2 or not all(re.fullmatch(_LIMIT, m) for m in markers):
+        if not markers or numeric.notna().sum() < 2 or any(parse_limit(m) is None for m in markers):
             return None
         spec = self._numeric(base, numeric.dropna())
         if spec.kind not in {"integer", "float"} or spec.discrete:
             return self._categorical(base, stripped, kind="categorical")
-        from synthcare.columns.limits import parse_limit
-
         spec.limits = sorted(markers, key=lambda m: (parse_limit(m), m))
         spec.decimal = decimal
         share = float(numeric.isna().mean())

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from synthcare.columns.datetime import days
+from synthcare.columns.limits import read_numbers, written_as_text
 from synthcare.data.io import TableLike, read_table
 from synthcare.data.schema import ColumnSchema, Schema
 from synthcare.errors import DataError, ParameterError, SynthcareWarning
@@ -83,10 +84,8 @@ def _numeric(series: pd.Series, kind: str, name: str, which: str, fmt: str | Non
              spec: ColumnSchema | None = None) -> pd.Series:
     if kind == "datetime":
         out = days(series, fmt)
-    elif spec is not None and (spec.limits or spec.decimal == ","):
+    elif spec is not None and written_as_text(spec):
         # results beyond a detection limit are compared at the limit ('<0.5' as 0.5), in both tables
-        from synthcare.columns.limits import read_numbers
-
         out = pd.Series(read_numbers(series, spec, markers="limit"), index=series.index)
     else:
         out = pd.to_numeric(series, errors="coerce").astype("float64")

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from synthcare.columns.datetime import date_only, day_number, days
+from synthcare.columns.limits import limit_intervals, read_numbers, written_as_text
 from synthcare.data.schema import ColumnSchema
 from synthcare.engines.cart_conditions import EncodedConstraint, EncodedRelation, merge_intervals
 from synthcare.sampling.conditions import (
@@ -78,9 +79,7 @@ def checked_view(frame: pd.DataFrame, specs: dict[str, ColumnSchema]) -> pd.Data
         s = frame[name]
         if spec.kind == "datetime":
             s = days(s, spec.datetime_format)
-        elif spec.limits or spec.decimal == ",":  # numbers written as text: '<0.5' is just below 0.5
-            from synthcare.columns.limits import read_numbers
-
+        elif written_as_text(spec):  # numbers written as text: '<0.5' is just below 0.5
             s = pd.Series(read_numbers(s, spec, markers="beyond"), index=s.index)
         out[name] = s
     return pd.DataFrame(out)
@@ -160,8 +159,6 @@ def _encode_clause(clause: Clause, model) -> tuple[dict[int, EncodedConstraint] 
             elif lo < hi or (lo == hi and lo_c and hi_c):
                 intervals.append((lo, hi))
         if spec.limits:  # results beyond a detection limit that meet the condition ('<0.5' meets 'crp < 1')
-            from synthcare.columns.limits import limit_intervals
-
             meets = tuple(con.intervals or [])
             intervals += limit_intervals(spec, lambda v, meets=meets: any(_in_interval(np.asarray(v), iv)
                                                                          for iv in meets))
