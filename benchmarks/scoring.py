@@ -21,6 +21,10 @@ from sklearn.neighbors import NearestNeighbors
 from threadpoolctl import threadpool_limits
 
 SEED = 0
+#: The detection folds' shuffle has a seed of its own: with SEED, the same permutation as the
+#: subsampling of the real rows, it would undo that shuffle and cut the real side into contiguous
+#: blocks of its own row order (harmless on a shuffled table, not on a sorted one).
+FOLD_SEED = 1
 MAX_NATIVE_CATEGORIES = 255  # HistGradientBoosting's limit for native categorical splits
 BLOCK_ROWS = 4096
 
@@ -104,14 +108,14 @@ def detection_auc(
     x = np.vstack([x_real, x_syn])
     y = np.r_[np.zeros(n), np.ones(n)]
     if real_groups is None:
-        splits = StratifiedKFold(folds, shuffle=True, random_state=SEED).split(x, y)
+        splits = StratifiedKFold(folds, shuffle=True, random_state=FOLD_SEED).split(x, y)
     else:
         codes_real = pd.factorize(np.asarray(real_groups)[real.index])[0]
         codes_syn = (
             np.arange(n) if synthetic_groups is None else pd.factorize(np.asarray(synthetic_groups)[synthetic.index])[0]
         )
         groups = np.r_[codes_real, codes_syn + codes_real.max() + 1]
-        splits = StratifiedGroupKFold(folds, shuffle=True, random_state=SEED).split(x, y, groups)
+        splits = StratifiedGroupKFold(folds, shuffle=True, random_state=FOLD_SEED).split(x, y, groups)
     aucs = []
     for train_idx, test_idx in splits:
         model = HistGradientBoostingClassifier(categorical_features=categorical, random_state=SEED)
