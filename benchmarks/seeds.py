@@ -25,25 +25,36 @@ HERE = Path(__file__).resolve().parent
 METRICS = ("detection_auc", "tstr", "dcr_share", "exact_copies", "quality")
 
 
-def _job(task: tuple[str, str, int]) -> dict:
-    engine, name, seed = task
-    warnings.simplefilter("ignore")
+def fit_and_score(engine: str, name: str, train, holdout, seed: int, quality: bool = True) -> dict:  # noqa: ANN001
+    """Fit our ``engine`` on ``train`` with ``seed``, sample as many rows and score them against
+    ``holdout`` with the benchmark's code, on one thread."""
     import benchdata
     import scoring
     from threadpoolctl import threadpool_limits
 
     import synthcare
 
-    train, holdout = benchdata.train_holdout(name)
     key = benchdata.PATIENT_KEYS.get(name)
     fit_on = benchdata.align_to(train, train)
     if key is not None:  # the patient key as it is (whole numbers), not as a float
         fit_on[key] = train[key]
+    cls = synthcare.get_engine(engine)
+    # one thread per job: jobs run side by side in processes (the rows do not depend on n_jobs)
+    threads = {"n_jobs": None} if "n_jobs" in cls().get_params() else {}
     with threadpool_limits(1):
-        model = synthcare.get_engine(engine)(random_state=seed).fit(fit_on)
+        model = cls(random_state=seed, **threads).fit(fit_on)
         synthetic = model.sample(len(train), random_state=seed)[list(train.columns)]
-        scores = scoring.score(train, holdout, synthetic, benchdata.TARGETS[name], key=key)
-    return {"engine": engine, "dataset": name, "seed": seed, "scores": scores}
+        return scoring.score(train, holdout, synthetic, benchdata.TARGETS[name], key=key, quality=quality)
+
+
+def _job(task: tuple[str, str, int]) -> dict:
+    engine, name, seed = task
+    warnings.simplefilter("ignore")
+    import benchdata
+
+    train, holdout = benchdata.train_holdout(name)
+    return {"engine": engine, "dataset": name, "seed": seed,
+            "scores": fit_and_score(engine, name, train, holdout, seed)}
 
 
 def _report(records: list[dict], n_seeds: int) -> str:
