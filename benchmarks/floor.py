@@ -33,11 +33,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import warnings
 from pathlib import Path
 
 import numpy as np
+import pool
 
 HERE = Path(__file__).resolve().parent
 GENERATORS = ("truth", "means", "ledoit_wolf", "mle")
@@ -221,13 +221,8 @@ def main() -> None:
         parser.error(str(error))
     truths = {n: truth_correlation(n) for n in names}  # once per dataset, not per simulated split
     tasks = [(n, r, truths[n]) for n in names for r in range(args.reps)]
-    records = []
-    with multiprocessing.Pool(args.processes) as pool:
-        for i, record in enumerate(pool.imap_unordered(_job, tasks), 1):
-            records.append(record)
-            s = record["scores"]
-            print(f"[{i}/{len(tasks)}] {record['dataset']} rep {record['rep']}: DCR "
-                  + " ".join(f"{g} {s[g]['dcr_share']:.3f}" for g in GENERATORS), flush=True)
+    records = pool.run(_job, tasks, args.processes, lambda r: f"{r['dataset']} rep {r['rep']}: DCR "
+                       + " ".join(f"{g} {r['scores'][g]['dcr_share']:.3f}" for g in GENERATORS))
     records.sort(key=lambda r: (r["dataset"], r["rep"]))
     (HERE / "floor.json").write_text(json.dumps(records, indent=1))
     (HERE / "FLOOR.md").write_text(_report(records, args.reps) + "\n")

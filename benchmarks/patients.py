@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pool
 
 HERE = Path(__file__).resolve().parent
 
@@ -124,13 +124,9 @@ def main() -> None:
         parser.error(f"--seeds must be at least 1, got {args.seeds}")
     engines = [e.removeprefix("synthcare:") for e in args.engines.split(",")]
     tasks = [(e, n, m, s) for e in engines for n in names for m in ("no id", "with id") for s in range(args.seeds)]
-    records = []
-    with multiprocessing.Pool(args.processes) as pool:
-        for i, record in enumerate(pool.imap_unordered(_job, tasks), 1):
-            records.append(record)
-            print(f"[{i}/{len(tasks)}] {record['engine']} {record['dataset']} {record['mode']} seed "
-                  f"{record['seed']}: replay {record['replay']:.3f} (holdout {record['holdout_replay']:.3f}) "
-                  f"TSTR {record['tstr_new_patients']:.3f}", flush=True)
+    records = pool.run(_job, tasks, args.processes,
+                       lambda r: f"{r['engine']} {r['dataset']} {r['mode']} seed {r['seed']}: replay {r['replay']:.3f} "
+                       f"(holdout {r['holdout_replay']:.3f}) TSTR {r['tstr_new_patients']:.3f}")
     records.sort(key=lambda r: (r["engine"], r["dataset"], r["mode"], r["seed"]))
     (HERE / "patients.json").write_text(json.dumps(records, indent=1))
     (HERE / "PATIENTS.md").write_text(_report(records) + "\n")

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import warnings
 from pathlib import Path
 
 import numpy as np
+import pool
 
 HERE = Path(__file__).resolve().parent
 METRICS = ("detection_auc", "tstr", "dcr_share", "exact_copies", "quality")
@@ -121,12 +121,8 @@ def main() -> None:
             parser.error(f"seeds.json holds {sorted(counts)} seeds per dataset; "
                          f"--update needs --seeds {sorted(counts)[0]}")
         records = kept
-    with multiprocessing.Pool(args.processes) as pool:
-        for i, record in enumerate(pool.imap_unordered(_job, tasks), 1):
-            records.append(record)
-            s = record["scores"]
-            print(f"[{i}/{len(tasks)}] {record['engine']} {record['dataset']} seed {record['seed']}: "
-                  f"detection {s['detection_auc']:.3f} TSTR {s['tstr']:.3f} DCR {s['dcr_share']:.3f}", flush=True)
+    records += pool.run(_job, tasks, args.processes,
+                        lambda r: f"{r['engine']} {r['dataset']} seed {r['seed']}: {pool.scores_line(r['scores'])}")
     records.sort(key=lambda r: (r["engine"], r["dataset"], r["seed"]))
     (HERE / "seeds.json").write_text(json.dumps(records, indent=1))
     (HERE / "SEEDS.md").write_text(_report(records, args.seeds) + "\n")

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import warnings
 from pathlib import Path
 
 import numpy as np
+import pool
 
 HERE = Path(__file__).resolve().parent
 HOLDOUT = "holdout"
@@ -141,13 +141,8 @@ def main() -> None:
         parser.error(str(error))
     generators = [HOLDOUT] + [e.removeprefix("synthcare:") for e in args.engines.split(",") if e]
     tasks = [(g, n, s) for g in generators for n in names for s in range(args.splits)]
-    records = []
-    with multiprocessing.Pool(args.processes) as pool:
-        for i, record in enumerate(pool.imap_unordered(_job, tasks), 1):
-            records.append(record)
-            s = record["scores"]
-            print(f"[{i}/{len(tasks)}] {record['generator']} {record['dataset']} split {record['split']}: "
-                  f"detection {s['detection_auc']:.3f} TSTR {s['tstr']:.3f} DCR {s['dcr_share']:.3f}", flush=True)
+    records = pool.run(_job, tasks, args.processes,
+                       lambda r: f"{r['generator']} {r['dataset']} split {r['split']}: {pool.scores_line(r['scores'])}")
     records.sort(key=lambda r: (r["generator"], r["dataset"], r["split"]))
     (HERE / "splits.json").write_text(json.dumps(records, indent=1))
     (HERE / "SPLITS.md").write_text(_report(records))
