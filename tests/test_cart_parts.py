@@ -384,6 +384,33 @@ def test_longitudinal_rows_do_not_replay_a_patients_baseline():
     assert synthetic["futime"].isin(set(own[own == 1].index)).mean() < 0.15
 
 
+def test_a_patients_repeated_value_counts_once_in_its_grid():
+    """A patient's age repeats on each visit. Sized by rows, the age grid had a point for about
+    each patient, and the draws crowded around the real patients' own ages: on pbcseq, synthetic
+    follow-up times sat 40% nearer a real patient's than new patients' do, and a classifier told
+    them from new patients by that column alone (AUC 0.66 against 0.58). Counting each patient's
+    value once, synthetic ages are as far from the real ones as new patients' are."""
+    import pandas as pd
+
+    rng = np.random.default_rng(3)
+    visits = rng.integers(2, 13, size=150)
+    age = np.repeat(rng.normal(60, 10, size=150).round(2), visits)
+    real = pd.DataFrame({"id": np.repeat(np.arange(150), visits), "age": age,
+                         "lab": (age / 10 + rng.normal(0, 1, size=age.size)).round(2)})
+    synthetic = get_engine("cart")(random_state=0).fit(real).sample(len(real), random_state=0)
+    own = np.sort(real.groupby("id")["age"].first().to_numpy())
+
+    def nearest(values: np.ndarray) -> float:  # median distance to the nearest real patient's age
+        at = np.clip(np.searchsorted(own, values), 1, own.size - 1)
+        return float(np.median(np.minimum(np.abs(values - own[at - 1]), np.abs(values - own[at]))))
+
+    new = np.repeat(rng.normal(60, 10, size=(20, 150)).round(2), visits, axis=1)  # 20 new cohorts
+    assert nearest(synthetic["age"].to_numpy()) > 0.8 * np.median([nearest(c) for c in new])
+    # the age marginal still follows the real one, and visits keep their own finer grid
+    assert abs(synthetic["age"].std() / real["age"].std() - 1) < 0.1
+    assert abs(np.corrcoef(synthetic["age"], synthetic["lab"])[0, 1] - np.corrcoef(age, real["lab"])[0, 1]) < 0.1
+
+
 def test_untie_spreads_a_spike_only_one_patient_holds():
     from synthcare.engines.quantiles import spread, untie
 

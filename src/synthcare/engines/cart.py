@@ -21,8 +21,10 @@ continuous column that depends on many earlier ones a little each (a wide labora
 a linear part on normal scores, the trees learning the rest (see :mod:`synthcare.engines.linear`).
 Where an identifier column repeats (a patient's visits or events), leaves are counted in patients
 rather than rows, and bootstrap samples draw patients, so that no leaf holds one patient's rows
-alone (see :func:`synthcare.engines.base.entity_groups`), and a value tied only on one patient's
-visits is smoothed rather than drawn exactly (see :func:`synthcare.engines.quantiles.untie`).
+alone (see :func:`synthcare.engines.base.entity_groups`), a value tied only on one patient's
+visits is smoothed rather than drawn exactly (see :func:`synthcare.engines.quantiles.untie`), and
+such a value counts once, not once per visit, in the size of its grid (see
+:func:`synthcare.engines.quantiles.sizes`).
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ from synthcare.engines.base import BaseSynthesizer, Progress
 from synthcare.errors import ParameterError
 
 #: Quantile grid points stand for at least this many training rows each (and at most
-#: MAX_POINTS are stored per leaf): a finer grid than that would replay single rows.
+#: MAX_POINTS are stored per leaf): a finer grid than that would replay single rows. With
+#: patients, a value repeated on one patient's visits counts once (see quantiles.sizes).
 ROWS_PER_POINT = 8
 MAX_POINTS = 256
 #: A split that leaves at least this share of a tree's rows on each side is never pruned:
@@ -165,7 +168,7 @@ class CARTSynthesizer(BaseSynthesizer):
             for c in columns
         ]
         self.parts_: dict[str, dict[str, np.ndarray]] = {}
-        Z = self._fit_scores(X, columns)
+        Z = self._fit_scores(X, columns, groups)
         for j, col in enumerate(columns):
             progress(j, len(columns), col.name)
             preds = X[:, :j]
@@ -231,20 +234,23 @@ class CARTSynthesizer(BaseSynthesizer):
         explained = 1.0 - float(np.mean(found[1] ** 2)) / max(float(np.var(Z[present, j])), 1e-12)
         return None if explained >= LINK_OVER_ANCHOR else anchor
 
-    def _fit_scores(self, X: np.ndarray, columns: list[Encoded]) -> np.ndarray | None:
-        """Each continuous column's marginal quantile grid (kept as ``c{j}q``) and its values as
-        normal scores (0 where missing or not continuous)."""
+    def _fit_scores(self, X: np.ndarray, columns: list[Encoded], groups: np.ndarray | None = None
+                    ) -> np.ndarray | None:
+        """Each continuous column's marginal quantile grid (kept as ``c{j}q``; with ``groups``,
+        each row's patient, see :meth:`_marginal`) and its values as normal scores (0 where
+        missing or not continuous)."""
         if not self.link:
             return None
         Z = np.zeros_like(X)
         for j, col in enumerate(columns):
-            seen = col.values[~np.isnan(col.values)] if col.kind == "continuous" else col.values[:0]
-            spike = find_spike(seen)
+            kept = ~np.isnan(col.values) if col.kind == "continuous" else np.zeros(len(col.values), dtype=bool)
+            spike = find_spike(col.values[kept])
             if spike is not None:  # the spike gets its own tree; the grid is for the other values
-                seen = seen[seen != spike]
+                kept &= col.values != spike
+            seen = col.values[kept]
             if seen.size < 2:
                 continue
-            grid = self._marginal(seen.astype(float))
+            grid = self._marginal(seen.astype(float), _subset(groups, kept))
             self.parts_[f"c{j}q"] = {"grid": grid}
             Z[:, j] = linear.scores(col.values.astype(float), linear.knots(grid))
         return Z
@@ -353,14 +359,16 @@ class CARTSynthesizer(BaseSynthesizer):
         grown = self._grow(DecisionTreeRegressor, X, target, leaf, rng, groups)
         for t, (model, rows_leaf, n_leaves) in enumerate(grown):
             # a big leaf gets a finer grid, but every point stands for ROWS_PER_POINT rows or more
-            points = _points(int(np.bincount(rows_leaf).max()), q)
+            points = _points(int(quantiles.sizes(rows_leaf, y, n_leaves, groups).max()), q)
             # with patients, no spike at one patient's value repeated on each visit
             self.parts_[f"{key}.{t}"] = {**model, "grid": quantiles.spread(rows_leaf, y, n_leaves, points, groups)}
 
     def _marginal(self, values: np.ndarray, patients: np.ndarray | None = None) -> np.ndarray:
-        """A one-row quantile grid of ``values`` (every point for ROWS_PER_POINT rows or more)."""
-        return quantiles.spread(np.zeros(values.size, dtype=np.int64), values, 1,
-                                _points(values.size, self.n_quantiles), patients)
+        """A one-row quantile grid of ``values`` (every point for ROWS_PER_POINT rows or more;
+        with ``patients``, a value repeated on one patient's visits counts once)."""
+        at = np.zeros(values.size, dtype=np.int64)
+        count = int(quantiles.sizes(at, values, 1, patients)[0])
+        return quantiles.spread(at, values, 1, _points(count, self.n_quantiles), patients)
 
     def _grow(self, estimator, X: np.ndarray, y: np.ndarray, leaf: int, rng,  # noqa: ANN001, ANN202
               groups: np.ndarray | None = None):

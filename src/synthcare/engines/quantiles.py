@@ -34,6 +34,21 @@ def grouped(groups: np.ndarray, values: np.ndarray, n_groups: int, n_points: int
     return out
 
 
+def sizes(groups: np.ndarray, values: np.ndarray, n_groups: int, patients: np.ndarray | None = None) -> np.ndarray:
+    """How many values each group id holds, for sizing its grid: its rows, or with ``patients``
+    (each value's patient) its distinct pairs of patient and value.
+
+    A patient's value repeated on each of their visits (age at entry, follow-up time) is one
+    observation, not one per visit: a grid sized by rows would give each such value a point of
+    its own, and its draws would crowd around that one real person's value.
+    """
+    if patients is None or values.size == 0:
+        return np.bincount(groups, minlength=n_groups)
+    who = np.unique(patients, return_inverse=True)[1].ravel()
+    pairs = np.unique(np.column_stack([groups, who, values]).astype(float), axis=0)
+    return np.bincount(pairs[:, 0].astype(np.int64), minlength=n_groups)
+
+
 def spread(groups: np.ndarray, values: np.ndarray, n_groups: int, n_points: int,
            patients: np.ndarray | None = None) -> np.ndarray:
     """Quantile grid (``n_groups`` x ``n_points``) of ``values`` within each group id.
