@@ -210,7 +210,14 @@ def main() -> None:
     parser.add_argument("--datasets", help="comma-separated dataset names (default: all)")
     parser.add_argument("--reps", type=int, default=8, help="simulated splits per dataset (default 8)")
     parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--report-only", action="store_true",
+                        help="rewrite FLOOR.md from floor.json and seeds.json (after cart's seeds change)")
     args = parser.parse_args()
+    if args.report_only:
+        records = json.loads((HERE / "floor.json").read_text())
+        reps = max(r["rep"] for r in records) + 1
+        (HERE / "FLOOR.md").write_text(_report(records, reps) + "\n")
+        return
     if args.reps < 1:
         parser.error(f"--reps must be at least 1, got {args.reps}")
     import benchdata
