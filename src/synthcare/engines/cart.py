@@ -347,7 +347,6 @@ class CARTSynthesizer(BaseSynthesizer):
 
     def _fit_continuous(self, key: str, X: np.ndarray, y: np.ndarray, leaf: int, rng,
                         groups: np.ndarray | None = None) -> None:
-        q = self.n_quantiles
         if X.shape[1] == 0 or len(y) < 2 * leaf:
             self.parts_[key] = {"grid": self._marginal(y, groups)}
             return
@@ -358,17 +357,19 @@ class CARTSynthesizer(BaseSynthesizer):
         target = rankdata(y) / len(y)
         grown = self._grow(DecisionTreeRegressor, X, target, leaf, rng, groups)
         for t, (model, rows_leaf, n_leaves) in enumerate(grown):
-            # a big leaf gets a finer grid, but every point stands for ROWS_PER_POINT rows or more
-            points = _points(int(quantiles.sizes(rows_leaf, y, n_leaves, groups).max()), q)
-            # with patients, no spike at one patient's value repeated on each visit
-            self.parts_[f"{key}.{t}"] = {**model, "grid": quantiles.spread(rows_leaf, y, n_leaves, points, groups)}
+            self.parts_[f"{key}.{t}"] = {**model, "grid": self._grid(rows_leaf, y, n_leaves, groups)}
 
     def _marginal(self, values: np.ndarray, patients: np.ndarray | None = None) -> np.ndarray:
-        """A one-row quantile grid of ``values`` (every point for ROWS_PER_POINT rows or more;
-        with ``patients``, a value repeated on one patient's visits counts once)."""
-        at = np.zeros(values.size, dtype=np.int64)
-        count = int(quantiles.sizes(at, values, 1, patients)[0])
-        return quantiles.spread(at, values, 1, _points(count, self.n_quantiles), patients)
+        """A one-row quantile grid of ``values`` (see :meth:`_grid`)."""
+        return self._grid(np.zeros(values.size, dtype=np.int64), values, 1, patients)
+
+    def _grid(self, groups: np.ndarray, values: np.ndarray, n_groups: int,
+              patients: np.ndarray | None = None) -> np.ndarray:
+        """Quantile grids of ``values`` per group id (a leaf), all as fine as the biggest group
+        allows: every point for ROWS_PER_POINT rows or more. With ``patients``, a value repeated
+        on one patient's visits counts once, and is no spike (see :func:`quantiles.spread`)."""
+        size = int(quantiles.sizes(groups, values, n_groups, patients).max())
+        return quantiles.spread(groups, values, n_groups, _points(size, self.n_quantiles), patients)
 
     def _grow(self, estimator, X: np.ndarray, y: np.ndarray, leaf: int, rng,  # noqa: ANN001, ANN202
               groups: np.ndarray | None = None):
