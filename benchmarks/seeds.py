@@ -25,9 +25,10 @@ HERE = Path(__file__).resolve().parent
 METRICS = ("detection_auc", "tstr", "dcr_share", "exact_copies", "quality")
 
 
-def fit_and_score(engine: str, name: str, train, holdout, seed: int, quality: bool = True) -> dict:  # noqa: ANN001
-    """Fit our ``engine`` on ``train`` with ``seed``, sample as many rows and score them against
-    ``holdout`` with the benchmark's code, on one thread."""
+def fit_and_score(engine: str, name: str, train, holdout, seed: int, quality: bool = True,  # noqa: ANN001
+                  params: dict | None = None) -> dict:
+    """Fit our ``engine`` (with ``params``, its defaults otherwise) on ``train`` with ``seed``,
+    sample as many rows and score them against ``holdout`` with the benchmark's code, on one thread."""
     import benchdata
     import scoring
     from threadpoolctl import threadpool_limits
@@ -42,7 +43,7 @@ def fit_and_score(engine: str, name: str, train, holdout, seed: int, quality: bo
     # one thread per job: jobs run side by side in processes (the rows do not depend on n_jobs)
     threads = {"n_jobs": None} if "n_jobs" in cls().get_params() else {}
     with threadpool_limits(1):
-        model = cls(random_state=seed, **threads).fit(fit_on)
+        model = cls(random_state=seed, **threads, **(params or {})).fit(fit_on)
         synthetic = model.sample(len(train), random_state=seed)[list(train.columns)]
         return scoring.score(train, holdout, synthetic, benchdata.TARGETS[name], key=key, quality=quality)
 
