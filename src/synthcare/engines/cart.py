@@ -19,6 +19,16 @@ column that is nearly a function of earlier ones (a tumour's worst area of its w
 instead, and keeps its bound as such an ordering. A
 continuous column that depends on many earlier ones a little each (a wide laboratory panel) gets
 a linear part on normal scores, the trees learning the rest (see :mod:`synthcare.engines.linear`).
+On a table of one row per patient, the discrete columns (an outcome, sex, a genotype, a count
+of pregnancies) are learnt after the continuous ones: the linear part carries only what
+continuous columns tell each other, so a discrete column learnt early would hand its tie to every
+later measurement to trees that prune weak ties away, whereas learnt late it is one tree on all of
+them at once, with a score on them where it has two classes (see
+:meth:`CARTSynthesizer._fit_score`; lung: the outcome drawn after the performance scores rather
+than before them). A discrete column that a later time needs stays where it is (an event
+indicator says whether the time equals the one before it; a year of enrolment sets the end of
+follow-up), and where patients have several rows the table's order is kept, baseline columns
+first (see :func:`visit_order`).
 Where an identifier column repeats (a patient's visits or events), leaves are counted in patients
 rather than rows, and bootstrap samples draw patients, so that no leaf holds one patient's rows
 alone (see :func:`synthcare.engines.base.entity_groups`), a value tied only on one patient's
@@ -158,6 +168,7 @@ class CARTSynthesizer(BaseSynthesizer):
                      groups: np.ndarray | None = None) -> None:
         """With ``groups`` (each row's patient), trees grow on bootstrap samples of patients,
         and a leaf holds ``min_samples_leaf`` patients or more, not just rows (see :meth:`_grow`)."""
+        columns = visit_order(columns, groups)
         n = len(columns[0].values) if columns else 0
         X = np.column_stack([c.values.astype(float) for c in columns]) if columns else np.empty((n, 0))
         leaf = self._leaf_size(n)
@@ -604,6 +615,34 @@ class CARTSynthesizer(BaseSynthesizer):
                                    or np.any(part["cols"] < 0)):
                 raise ValueError(f"linear part '{key}' refers to columns that do not come before it")
         self.parts_ = parts
+
+
+def visit_order(columns: list[Encoded], groups: np.ndarray | None = None) -> list[Encoded]:
+    """The order columns are learnt and drawn in. Without ``groups`` (one row per patient), the
+    discrete columns go after the continuous ones, each group in the table's order, except two
+    kinds that a later time needs drawn before it: a column that bounds a time (a year of
+    enrolment sets the end of follow-up, see :func:`bounds.find_envelope`), and the columns
+    between a time and an earlier time it never passes where ANCHOR_TIES of the rows or more sit
+    on that bound (see :func:`bounds.find_anchor`): an event indicator says which patients end
+    follow-up on the day progression was censored. With ``groups`` (several rows per patient)
+    the table's order. Output keeps the table's order whatever this is (columns decode by name)."""
+    discrete = [c.kind == "discrete" for c in columns]
+    if groups is not None or not any(discrete):
+        return list(columns)
+    X = np.column_stack([c.values.astype(float) for c in columns])
+    moved = list(discrete)
+    for j, c in enumerate(columns):
+        if c.kind != "continuous":
+            continue
+        envelope = bounds.find_envelope(X, columns, j)
+        if envelope is not None:
+            moved[envelope[0]] = False
+        anchor = bounds.find_anchor(X, columns, j)
+        if anchor is not None:
+            present = ~np.isnan(X[:, j])
+            if np.mean(X[present, j] == X[present, anchor[0]]) >= ANCHOR_TIES:
+                moved[anchor[0]:j] = [False] * (j - anchor[0])
+    return [c for c, m in zip(columns, moved) if not m] + [c for c, m in zip(columns, moved) if m]
 
 
 def find_spike(values: np.ndarray) -> float | None:

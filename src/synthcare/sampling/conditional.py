@@ -102,10 +102,20 @@ def _in_interval(x: np.ndarray, iv) -> np.ndarray:  # noqa: ANN001
     return ((x >= lo) if lo_c else (x > lo)) & ((x <= hi) if hi_c else (x < hi))
 
 
+def drawing_order(model) -> dict[str, int]:  # noqa: ANN001
+    """Each modelled column's place in the order the engine draws columns (CART learns a flat
+    table's continuous columns before its discrete ones), by name; the schema's order for an
+    engine that does not say."""
+    columns = getattr(model, "columns_", None)
+    if columns and all(isinstance(c, dict) and "name" in c for c in columns):
+        return {c["name"]: j for j, c in enumerate(columns)}
+    return {spec.name: j for j, spec in enumerate(model.schema_.modelled())}
+
+
 def _encode_clause(clause: Clause, model) -> tuple[dict[int, EncodedConstraint] | None, str]:  # noqa: ANN001
     """One clause in the engine's encoded units, or None and why it cannot hold."""
     schema = model.schema_
-    index = {spec.name: j for j, spec in enumerate(schema.modelled())}
+    index = drawing_order(model)
     supports = model.codec_._support_arrays
     out: dict[int, EncodedConstraint] = {}
     for name, con in clause.constraints.items():
@@ -186,7 +196,7 @@ def _encode_relations(alternatives: list[Clause], model) -> list[EncodedRelation
         raise ConditionError("Comparisons between columns (like 'dtime >= rtime') must be joined with 'and' "
                              "at the top level of a condition or rule, not inside 'or' or 'not'.")
     schema = model.schema_
-    index = {spec.name: j for j, spec in enumerate(schema.modelled())}
+    index = drawing_order(model)
 
     def values(name: str) -> np.ndarray | None:
         spec = schema[name]
