@@ -237,7 +237,7 @@ class CARTSynthesizer(BaseSynthesizer):
             return anchor
         i = anchor[0]
         present = ~np.isnan(X[:, j])
-        if np.mean(X[present, j] == X[present, i]) >= ANCHOR_TIES:
+        if _tied(X, j, i):
             return anchor
         found = self._ridge(j, Z[present], Z[present, j])
         if found is None:
@@ -638,11 +638,17 @@ def visit_order(columns: list[Encoded], groups: np.ndarray | None = None) -> lis
         if envelope is not None:
             moved[envelope[0]] = False
         anchor = bounds.find_anchor(X, columns, j)
-        if anchor is not None:
-            present = ~np.isnan(X[:, j])
-            if np.mean(X[present, j] == X[present, anchor[0]]) >= ANCHOR_TIES:
-                moved[anchor[0]:j] = [False] * (j - anchor[0])
+        if anchor is not None and _tied(X, j, anchor[0]):
+            moved[anchor[0]:j] = [False] * (j - anchor[0])
     return [c for c, m in zip(columns, moved) if not m] + [c for c, m in zip(columns, moved) if m]
+
+
+def _tied(X: np.ndarray, j: int, i: int) -> bool:
+    """Whether ANCHOR_TIES or more of the rows with a value in column ``j`` sit exactly on
+    column ``i`` (death on the day of progression; follow-up ending where progression was
+    censored)."""
+    present = ~np.isnan(X[:, j])
+    return bool(np.mean(X[present, j] == X[present, i]) >= ANCHOR_TIES)
 
 
 def find_spike(values: np.ndarray) -> float | None:

@@ -107,7 +107,7 @@ def drawing_order(model) -> dict[str, int]:  # noqa: ANN001
     table's continuous columns before its discrete ones), by name; the schema's order for an
     engine that does not say."""
     columns = getattr(model, "columns_", None)
-    if columns and all(isinstance(c, dict) and "name" in c for c in columns):
+    if columns:
         return {c["name"]: j for j, c in enumerate(columns)}
     return {spec.name: j for j, spec in enumerate(model.schema_.modelled())}
 
