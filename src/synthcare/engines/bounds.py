@@ -138,12 +138,53 @@ def base(meta: dict[str, Any], X: np.ndarray) -> np.ndarray:
     return meta.get("offset", 0.0) + meta.get("slope", 1.0) * X[:, meta["anchor"]]
 
 
+def room(meta: dict[str, Any], X: np.ndarray) -> np.ndarray:
+    """Row by row, the unit an anchored column's gap is drawn in: the room between its bound and
+    the far end of its range where the gap is ``"scaled"`` (see :func:`scales`), else 1."""
+    if not meta.get("scaled"):
+        return np.ones(X.shape[0])
+    far = meta["lower"] if meta["sign"] < 0 else meta["upper"]
+    return np.maximum(meta["sign"] * (far - base(meta, X)), 0.0)
+
+
+def scales(meta: dict[str, Any], X: np.ndarray) -> bool:
+    """Whether an anchored column is better drawn as the share of its room it uses (see
+    :func:`room`) than as a plain gap: where its bound is an envelope (see
+    :func:`find_envelope`), the far end of its range is finite and every training row has room.
+    The room an envelope leaves differs from row to row by design: a patient enrolled in 1978
+    has 17 years of follow-up before the study closes, one enrolled in 1992 three. A tree's
+    leaf mixes them, so plain gaps drawn from it would hand a late patient gaps only an early
+    one can have (drawn again until they fit, which leaves late patients the small gaps), and an
+    early one the small gaps of late patients: too few early events for both (Rotterdam:
+    recurrence within two years 18% of synthetic patients against 22% of real ones). Shares of
+    the room keep the shape of follow-up at every enrolment year, and ties on the bound stay
+    at 0."""
+    far = meta["lower"] if meta["sign"] < 0 else meta["upper"]
+    if (meta.get("offset", 0.0), meta.get("slope", 1.0)) == (0.0, 1.0) or far is None:
+        return False
+    known = ~np.isnan(X[:, meta["anchor"]])
+    return bool(np.all(meta["sign"] * (far - base(meta, X[known])) > 0))
+
+
+def to_gap(meta: dict[str, Any], X: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """What an anchored column's model draws, for ``values`` of it in rows ``X``: the gap to its
+    bound (see :func:`base`), as a share of its :func:`room` where that is scaled. ``values``
+    may have one column per row's interval ends."""
+    shape = (-1,) + (1,) * (np.ndim(values) - 1)
+    gap = meta["sign"] * (values - base(meta, X).reshape(shape))
+    unit = room(meta, X).reshape(shape)
+    with np.errstate(invalid="ignore"):  # no room: the bound itself or beyond reach
+        share = np.where(unit > 0, gap / np.where(unit > 0, unit, 1.0), np.where(gap > 0, np.inf, 0.0))
+    return np.where(np.isnan(gap), np.nan, share)
+
+
 def from_gap(meta: dict[str, Any], X: np.ndarray, drawn: np.ndarray) -> np.ndarray:
     """Values of a column from what its model drew for rows ``X``: the gap to its bound where it
-    is anchored (see :func:`base`), else the values themselves."""
+    is anchored (see :func:`base`; a share of the row's :func:`room` where that is scaled), else
+    the values themselves."""
     if meta.get("anchor") is None:
         return drawn
-    return base(meta, X) + meta["sign"] * drawn
+    return base(meta, X) + meta["sign"] * drawn * room(meta, X)
 
 
 def find_envelope(X: np.ndarray, columns: list[Encoded], j: int) -> tuple[int, int, float, float] | None:

@@ -192,7 +192,9 @@ class CARTSynthesizer(BaseSynthesizer):
                 if anchor is not None:
                     i, sign, offset, slope = anchor
                     self.columns_[j].update(anchor=i, sign=sign, offset=offset, slope=slope)
-                    y = sign * (y - bounds.base(self.columns_[j], X))
+                    if bounds.scales(self.columns_[j], X[~np.isnan(y)]):
+                        self.columns_[j]["scaled"] = True
+                    y = bounds.to_gap(self.columns_[j], X, y)
                 orders = bounds.find_orders(X, columns, j, skip=None if anchor is None else anchor[0])
                 if envelope is not None and anchor != envelope:
                     # the end of follow-up as well (a death time drawn as its gap to the time
@@ -599,6 +601,10 @@ class CARTSynthesizer(BaseSynthesizer):
                 if len(order) not in (2, 4) or not 0 <= int(order[0]) < j or int(order[1]) not in (-1, 1) \
                         or not np.all(np.isfinite(np.asarray(order, dtype=float))):
                     raise ValueError(f"column {j} has an ordering {order!r} that is not a bound by an earlier column")
+            if column.get("scaled") is not None and (
+                    column["scaled"] is not True or column.get("anchor") is None
+                    or column.get("lower" if column.get("sign", 1) < 0 else "upper") is None):
+                raise ValueError(f"column {j} draws its gap as a share of a room it has no end for")
             step = column.get("step")
             if step is not None and not (isinstance(step, (int, float)) and np.isfinite(step) and step > 0):
                 raise ValueError(f"column {j} has a value step {step!r}; expected a positive number")

@@ -15,8 +15,7 @@ import numpy as np
 
 from synthcare.columns.base import Encoded
 from synthcare.engines import linear, truncated
-from synthcare.engines.bounds import base as anchor_base
-from synthcare.engines.bounds import from_gap, row_limits, to_step
+from synthcare.engines.bounds import from_gap, row_limits, to_gap, to_step
 
 INF = np.inf
 
@@ -203,8 +202,8 @@ def _continuous(model, j: int, meta: dict, preds: np.ndarray, region, rng: np.ra
     if has_values:
         wanted = lo, hi
         if meta.get("anchor") is not None:  # the model draws the gap to an earlier column
-            a = anchor_base(meta, preds)[:, None]
-            lo, hi = (lo - a, hi - a) if meta["sign"] > 0 else (a - hi, a - lo)
+            lo, hi = to_gap(meta, preds, lo), to_gap(meta, preds, hi)
+            lo, hi = (lo, hi) if meta["sign"] > 0 else (hi, lo)
         if meta.get("linear"):  # the model draws the residual of its linear part, in normal scores
             from scipy.special import ndtri
 
