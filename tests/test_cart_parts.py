@@ -556,3 +556,23 @@ def test_a_yes_no_column_keeps_its_tie_to_a_whole_panel_of_weakly_linked_measure
     # conditions name columns, whatever order the model draws them in
     cohort = model.sample(200, conditions='diabetes == "yes" and lab3 > 0.5', random_state=4)
     assert (cohort["diabetes"] == "yes").all() and (cohort["lab3"] > 0.5).all()
+
+
+def test_a_samples_outcome_share_strays_less_from_the_models_than_independent_rows_would():
+    frame = load("diabetes_pima")
+
+    def spread(stratify):
+        model = get_engine("cart")(random_state=0, stratify=stratify).fit(frame)
+        share = (model.sample(40_000, random_state=99)["type"] == "Yes").mean()
+        shares = [(model.sample(200, random_state=s)["type"] == "Yes").mean() for s in range(40)]
+        return np.std(shares) / np.sqrt(share * (1 - share) / 200), model
+
+    # rows drawn from uniform numbers spread evenly over [0, 1): the share of diabetics in 200
+    # synthetic patients varies about 0.55 times as much as among 200 independent rows
+    stratified, model = spread(True)
+    assert stratified < 0.75
+    assert model.get_params()["stratify"] is True
+    independent, _ = spread(False)  # where rows must be independent draws, they are
+    assert 0.8 < independent < 1.25
+    with pytest.raises(ParameterError, match="stratify"):
+        get_engine("cart")(stratify="yes").fit(frame)

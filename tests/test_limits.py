@@ -98,13 +98,15 @@ def _censored(draw):
     rng = np.random.default_rng(seed)
     values = np.round(rng.lognormal(4 if integer else 1, 1, n), decimals)
     low, high = np.quantile(values, [draw(st.floats(0.05, 0.6)), draw(st.floats(0.7, 1.0))])
+    low = max(low, values.min() + 10.0**-decimals)  # at least the smallest value lies below it
 
     def write(v: float) -> str:
         text = f"{v:.{decimals}f}"
         return text.replace(".", ",") if comma else text
 
-    column = [None if rng.random() < 0.05 else f"<{write(low)}" if v < low else
-              f">{write(high)}" if v > high and rng.random() < 0.5 else write(v) for v in values]
+    smallest = int(np.argmin(values))  # written beyond the limit, never missing: a column with a limit
+    column = [None if rng.random() < 0.05 and i != smallest else f"<{write(low)}" if v < low else
+              f">{write(high)}" if v > high and rng.random() < 0.5 else write(v) for i, v in enumerate(values)]
     return pd.DataFrame({"lab": column, "other": rng.normal(size=n).round(2)})
 
 

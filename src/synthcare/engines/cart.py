@@ -9,14 +9,15 @@ what generalises rather than what singles out a few training rows.
 A continuous column with missing values gets a tree for "is missing" first, so missingness
 follows the other columns, and later columns see it. So does a small point mass at either end of
 a column's range (a measurement at exactly zero), which the quantile grids would smear.
-Two things trees do badly on clinical tables are learnt before them. A column bounded by an
-earlier one (recurrence before death, follow-up ending at the close of the study so that later
-enrolment means shorter follow-up) is drawn as its gap to that bound, so no row crosses it; a
-gap that would leave the column's range is drawn again rather than clipped onto its end, and so is a
-value that breaks an ordering all training rows keep (no visit after the end of follow-up, no death
-after the close of the study for a death time drawn as its gap to recurrence); a bounded
-column that is nearly a function of earlier ones (a tumour's worst area of its worst radius) is linked
-instead, and keeps its bound as such an ordering. A
+Two things trees do badly on clinical tables are learnt before them. A column bounded by an earlier
+one (recurrence before death, follow-up ending at the close of the study so that later enrolment
+means shorter follow-up) is drawn as its gap to that bound, so no row crosses it (at the close of a
+study, as the share of the follow-up left that it uses, see
+:func:`synthcare.engines.bounds.scales`); a gap that would leave the column's range is drawn again
+rather than clipped onto its end, and so is a value that breaks an ordering all training rows keep
+(no visit after the end of follow-up, no death after the close of the study for a death time drawn
+as its gap to recurrence); a bounded column that is nearly a function of earlier ones (a tumour's
+worst area of its worst radius) is linked instead, and keeps its bound as such an ordering. A
 continuous column that depends on many earlier ones a little each (a wide laboratory panel) gets
 a linear part on normal scores, the trees learning the rest (see :mod:`synthcare.engines.linear`).
 On a table of one row per patient, the discrete columns (an outcome, sex, a genotype, a count
@@ -29,6 +30,9 @@ than before them). A discrete column that a later time needs stays where it is (
 indicator says whether the time equals the one before it; a year of enrolment sets the end of
 follow-up), and where patients have several rows the table's order is kept, baseline columns
 first (see :func:`visit_order`).
+The rows of one sample draw each column from uniform numbers spread evenly over [0, 1) rather
+than independently (see ``stratify``), so that the synthetic rows' own sampling noise does not
+add to that of the training rows.
 Where an identifier column repeats (a patient's visits or events), leaves are counted in patients
 rather than rows, and bootstrap samples draw patients, so that no leaf holds one patient's rows
 alone (see :func:`synthcare.engines.base.entity_groups`), a value tied only on one patient's
@@ -108,6 +112,17 @@ class CARTSynthesizer(BaseSynthesizer):
         columns before it plus trees on what is left, wherever that predicts the column better
         out of fold than trees alone (mostly on small, wide tables, where trees see too few rows
         to follow a correlation spread over many columns). Default True.
+    stratify : bool
+        Draw each column's values for the rows of one sample from uniform numbers spread evenly
+        over [0, 1) (one per ``1/n`` stratum, in random order: a Latin hypercube over the rows,
+        see :func:`synthcare.engines.quantiles.stratified`) rather than independently. Every
+        row has the same distribution either way, so privacy is unchanged (its distance to
+        the training rows is what it would be), but a sample's class shares and quantiles stray
+        less from the model's: the sampling noise of the synthetic rows no longer adds to that
+        of the training rows (mean detection AUC over 10 splits of the 11 benchmark tables 0.619
+        -> 0.605; lung, 20 seeds on one split: 0.549 -> 0.508, DCR share 0.568 either way).
+        Set it to False where rows must be independent draws, as when the spread between
+        several synthetic samples stands for uncertainty. Default True.
     n_jobs : int or None
         Threads that grow a column's trees at once: -1 (default) uses every core, None or 1
         one thread, as in scikit-learn. The model does not depend on it: the same seed gives
@@ -127,10 +142,12 @@ class CARTSynthesizer(BaseSynthesizer):
         n_trees: int | str = "auto",
         prune: bool = True,
         link: bool = True,
+        stratify: bool = True,
         n_jobs: int | None = -1,
         random_state: Any = None,
     ) -> None:
         self.link = link
+        self.stratify = stratify
         self.n_jobs = n_jobs
         self.min_samples_leaf = min_samples_leaf
         self.n_trees = n_trees
@@ -140,7 +157,7 @@ class CARTSynthesizer(BaseSynthesizer):
 
     def _validate_params(self) -> None:
         super()._validate_params()
-        for name in ("prune", "link"):
+        for name in ("prune", "link", "stratify"):
             if not isinstance(getattr(self, name), bool):
                 raise ParameterError(
                     f"The '{name}' parameter of CARTSynthesizer must be a bool. "
@@ -461,9 +478,12 @@ class CARTSynthesizer(BaseSynthesizer):
         """One value per row of ``X``, from the leaf it falls into in a tree drawn at random:
         a class from the leaf's ``"probs"``, or a value from its quantile ``"grid"``."""
         out = np.empty(X.shape[0])
+        n = X.shape[0]
+        u = quantiles.stratified(n, rng) if self.stratify and n > 1 else None
         for rows, table, leaf in self._leaf_rows(key, field, X, rng):
-            out[rows] = quantiles.draw_classes(table[leaf], rng) if field == "probs" else \
-                quantiles.draw(table, rng, leaf)
+            part = None if u is None else u[rows]
+            out[rows] = quantiles.draw_classes(table[leaf], rng, part) if field == "probs" else \
+                quantiles.draw(table, rng, leaf, part)
         return out
 
     def _leaf_rows(self, key: str, field: str, X: np.ndarray, rng: np.random.Generator

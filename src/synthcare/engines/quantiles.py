@@ -112,32 +112,47 @@ def untie(grids: np.ndarray, groups: np.ndarray, values: np.ndarray, patients: n
     return out
 
 
-def draw(grids: np.ndarray, rng: np.random.Generator, rows: np.ndarray | None = None) -> np.ndarray:
+def draw(grids: np.ndarray, rng: np.random.Generator, rows: np.ndarray | None = None,
+         u: np.ndarray | None = None) -> np.ndarray:
     """One value per row of ``grids`` (or, given ``rows``, per entry of ``rows``, each naming
     the row of ``grids`` to draw from), each grid point carrying an equal share of the mass.
 
     A point is picked at random. A point equal to a neighbour is part of a spike (zero nodes,
     day 0) and is drawn exactly, so spikes keep their share. Any other point is spread
     uniformly over its cell, half-way to each neighbour, which smooths continuous stretches so
-    values are not repeated from the source.
+    values are not repeated from the source. Given ``u`` (one uniform number in [0, 1) per
+    value, see :func:`stratified`), the value is the grid's quantile at ``u``: its point is
+    ``u``'s share of the way through the grid, and where it falls in that point's cell the rest.
     """
     k = grids.shape[1]
     if rows is None:
         rows = np.arange(grids.shape[0])
     n = rows.shape[0]
-    pick = rng.integers(0, k, size=n)
+    pick = rng.integers(0, k, size=n) if u is None else np.minimum((u * k).astype(np.int64), k - 1)
     centre = grids[rows, pick]
     prev = grids[rows, np.maximum(pick - 1, 0)]
     nxt = grids[rows, np.minimum(pick + 1, k - 1)]
     left = np.where(pick > 0, (prev + centre) / 2, centre)
     right = np.where(pick < k - 1, (nxt + centre) / 2, centre)
     spike = ((pick > 0) & (prev == centre)) | ((pick < k - 1) & (nxt == centre))
-    jitter = left + rng.random(n) * (right - left)
+    jitter = left + (rng.random(n) if u is None else u * k - pick) * (right - left)
     return np.where(spike, centre, jitter)
 
 
-def draw_classes(probs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One class index per row of ``probs`` (rows sum to 1)."""
+def stratified(n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` uniform numbers in [0, 1), one in each ``1/n``-wide stratum, in random order (a
+    Latin hypercube over the rows of one draw). Each is uniform on its own, as an independent
+    draw would be, so every row has the same distribution; but together they cover [0, 1)
+    evenly, so a sample's class shares and quantiles stray less from the model's own than
+    independent draws would: the median of 300 independent draws falls outside the model's
+    44th-56th percentiles one time in twenty by chance alone, while drawn this way a column
+    drawn from one grid has its median within a 300th of the grid's."""
+    return (rng.permutation(n) + rng.random(n)) / n
+
+
+def draw_classes(probs: np.ndarray, rng: np.random.Generator, u: np.ndarray | None = None) -> np.ndarray:
+    """One class index per row of ``probs`` (rows sum to 1), at the uniform numbers ``u`` if
+    given (see :func:`stratified`)."""
     cum = np.cumsum(probs, axis=1)
-    u = rng.random(probs.shape[0]) * cum[:, -1]
+    u = (rng.random(probs.shape[0]) if u is None else u) * cum[:, -1]
     return np.minimum((cum < u[:, None]).sum(axis=1), probs.shape[1] - 1)
