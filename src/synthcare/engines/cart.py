@@ -477,8 +477,8 @@ class CARTSynthesizer(BaseSynthesizer):
     def _draw(self, key: str, field: str, X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """One value per row of ``X``, from the leaf it falls into in a tree drawn at random:
         a class from the leaf's ``"probs"``, or a value from its quantile ``"grid"``."""
-        out = np.empty(X.shape[0])
         n = X.shape[0]
+        out = np.empty(n)
         u = quantiles.stratified(n, rng) if self.stratify and n > 1 else None
         for rows, table, leaf in self._leaf_rows(key, field, X, rng):
             part = None if u is None else u[rows]

@@ -146,7 +146,7 @@ def stratified(n: int, rng: np.random.Generator) -> np.ndarray:
     evenly, so a sample's class shares and quantiles stray less from the model's own than
     independent draws would: the median of 300 independent draws falls outside the model's
     44th-56th percentiles one time in twenty by chance alone, while drawn this way a column
-    drawn from one grid has its median within a 300th of the grid's."""
+    drawn from one grid has its median within a third of a percentile of the grid's own."""
     return (rng.permutation(n) + rng.random(n)) / n
 
 
