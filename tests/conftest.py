@@ -7,6 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import settings
+
+# CI (.ci/run) draws the same property-test examples on every run, so that a red CI points at a
+# change, not at a new random example; local runs keep exploring new ones.
+settings.register_profile("ci", derandomize=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = Path(os.environ.get("SYNTHCARE_DATA_DIR", ROOT.parent / "shared" / "data"))
