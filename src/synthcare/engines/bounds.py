@@ -138,13 +138,18 @@ def base(meta: dict[str, Any], X: np.ndarray) -> np.ndarray:
     return meta.get("offset", 0.0) + meta.get("slope", 1.0) * X[:, meta["anchor"]]
 
 
+def far_end(meta: dict[str, Any]) -> float | None:
+    """The end of an anchored column's range away from its bound: its lowest value for an upper
+    bound, its highest for a lower one (None where the range is open there)."""
+    return meta.get("lower") if meta.get("sign", 1) < 0 else meta.get("upper")
+
+
 def room(meta: dict[str, Any], X: np.ndarray) -> np.ndarray:
     """Row by row, the unit an anchored column's gap is drawn in: the room between its bound and
     the far end of its range where the gap is ``"scaled"`` (see :func:`scales`), else 1."""
     if not meta.get("scaled"):
         return np.ones(X.shape[0])
-    far = meta["lower"] if meta["sign"] < 0 else meta["upper"]
-    return np.maximum(meta["sign"] * (far - base(meta, X)), 0.0)
+    return np.maximum(meta["sign"] * (far_end(meta) - base(meta, X)), 0.0)
 
 
 def scales(meta: dict[str, Any], X: np.ndarray) -> bool:
@@ -159,7 +164,7 @@ def scales(meta: dict[str, Any], X: np.ndarray) -> bool:
     recurrence within two years 18% of synthetic patients against 22% of real ones). Shares of
     the room keep the shape of follow-up at every enrolment year, and ties on the bound stay
     at 0."""
-    far = meta["lower"] if meta["sign"] < 0 else meta["upper"]
+    far = far_end(meta)
     if (meta.get("offset", 0.0), meta.get("slope", 1.0)) == (0.0, 1.0) or far is None:
         return False
     known = ~np.isnan(X[:, meta["anchor"]])

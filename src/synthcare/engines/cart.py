@@ -622,8 +622,7 @@ class CARTSynthesizer(BaseSynthesizer):
                         or not np.all(np.isfinite(np.asarray(order, dtype=float))):
                     raise ValueError(f"column {j} has an ordering {order!r} that is not a bound by an earlier column")
             if column.get("scaled") is not None and (
-                    column["scaled"] is not True or column.get("anchor") is None
-                    or column.get("lower" if column.get("sign", 1) < 0 else "upper") is None):
+                    column["scaled"] is not True or column.get("anchor") is None or bounds.far_end(column) is None):
                 raise ValueError(f"column {j} draws its gap as a share of a room it has no end for")
             step = column.get("step")
             if step is not None and not (isinstance(step, (int, float)) and np.isfinite(step) and step > 0):
