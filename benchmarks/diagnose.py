@@ -2,7 +2,7 @@
 pairs, and which associations it weakens.
 
     benchmarks/.venv/bin/python benchmarks/diagnose.py DATASET [--split 0] [--seeds 3]
-        [--engine cart] [--params JSON] [--pairs 15] [--by COLUMN]
+        [--engine cart] [--params JSON] [--pairs 15] [--by COLUMN] [--retention]
 
 The benchmark gives one detection AUC per table; this breaks it down, with the benchmark's own
 code (``scoring.detection_auc``, the same classifier and folds, one fold shuffle):
@@ -17,7 +17,10 @@ code (``scoring.detection_auc``, the same classifier and folds, one fold shuffle
 - with ``--by COLUMN`` (a column of at most 12 values), for each value of it, every other numeric
   column's mean rank within the train half's values (0-1) in train, holdout and synthetic rows:
   an association the synthetic rows weaken shows as their ranks lying nearer to the overall mean
-  than train's and holdout's do.
+  than train's and holdout's do;
+- with ``--retention``, for every column of 2-4 values, the median share of its associations with
+  the numeric columns (gaps in mean rank between its commonest and rarest value) that holdout and
+  synthetic rows keep, relative to train.
 
 It writes nothing; it prints markdown. Fitting and scoring run on one thread, so the figures do
 not depend on the machine's cores.
@@ -34,6 +37,9 @@ import numpy as np
 import pandas as pd
 
 MAX_BY_VALUES = 12
+#: --retention: the rarer value needs this many train rows, and a pair this gap in mean rank in train.
+RETENTION_ROWS = 15
+RETENTION_GAP = 0.08
 
 
 def _auc(real: pd.DataFrame, other: pd.DataFrame, columns: list[str], real_groups=None, other_groups=None) -> float:  # noqa: ANN001
@@ -68,6 +74,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--params", default="{}", help="engine parameters as JSON")
     parser.add_argument("--pairs", type=int, default=0, help="show the N pairs that most exceed their columns")
     parser.add_argument("--by", default=None, help="a column of few values to break associations down by")
+    parser.add_argument("--retention", action="store_true",
+                        help="how much of each few-valued column's association with the numeric ones survives")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     import benchdata
@@ -133,6 +141,43 @@ def main(argv: list[str] | None = None) -> None:
             _print(top)
     if args.by is not None:
         _by(args.by, columns, T, H, samples)
+    if args.retention:
+        _retention(columns, T, H, samples)
+
+
+def _retention(columns: list[str], T: pd.DataFrame, H: pd.DataFrame, samples: list[pd.DataFrame]) -> None:
+    """Per column of 2-4 values (the rarest held by RETENTION_ROWS train rows or more): the gap in
+    mean rank of each numeric column between its most and its least common value, in synthetic
+    and holdout rows, as a share of the gap in train rows (pairs whose train gap is at least
+    RETENTION_GAP). Holdout's share says how much of an association is real rather than the train
+    half's noise; synthetic's well below it means the engine weakens that association."""
+    S = pd.concat(samples, ignore_index=True)
+    numeric = [c for c in columns if pd.api.types.is_numeric_dtype(T[c]) and T[c].nunique() > 8]
+    rows = []
+    for by in columns:
+        counts = T[by].value_counts()
+        if not 2 <= counts.size <= 4 or counts.iloc[-1] < RETENTION_ROWS:
+            continue
+        common, rare = counts.index[0], counts.index[-1]
+        others = [c for c in numeric if c != by]
+        gaps = {}
+        for label, frame in (("train", T), ("holdout", H), ("synthetic", S)):
+            ranks = _ranks(frame, T, others)
+            values = frame[by].to_numpy()
+            gaps[label] = ranks[values == rare].mean() - ranks[values == common].mean()
+        kept = gaps["train"].abs() >= RETENTION_GAP
+        if kept.any():
+            rows.append({"column": by, "pairs": int(kept.sum()),
+                         "holdout / train": float((gaps["holdout"][kept] / gaps["train"][kept]).median()),
+                         "synthetic / train": float((gaps["synthetic"][kept] / gaps["train"][kept]).median())})
+    if not rows:
+        print("## Retention\n\nNo column of 2-4 values goes with a numeric column here.\n")
+        return
+    out = pd.DataFrame(rows)
+    print("## How much of each few-valued column's association with the numeric columns survives (median)\n")
+    _print(out)
+    print(f"All pairs: holdout / train {out['holdout / train'].median():.2f}, "
+          f"synthetic / train {out['synthetic / train'].median():.2f} (median of the columns).\n")
 
 
 def _by(by: str, columns: list[str], T: pd.DataFrame, H: pd.DataFrame, samples: list[pd.DataFrame]) -> None:
