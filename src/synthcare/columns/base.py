@@ -15,6 +15,7 @@ class Encoded:
     ``discrete``: ``values`` are int64 codes in ``[0, n_classes)``; the last code stands for a
     missing value when the column has any. ``continuous``: float64 values with ``NaN`` for missing.
     ``ordered``: discrete codes that follow the order of numeric values (no missing code).
+    ``numeric``: discrete codes that stand for numbers (a count, a grade, a 0/1 sign), not text.
     """
 
     name: str
@@ -24,6 +25,7 @@ class Encoded:
     lower: float = -np.inf
     upper: float = np.inf
     ordered: bool = False
+    numeric: bool = False
     #: the spacing of a continuous column's output values (1 for whole numbers), if it has one
     step: float | None = None
 
