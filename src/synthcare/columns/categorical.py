@@ -40,7 +40,7 @@ def encode(series: pd.Series, spec: ColumnSchema) -> Encoded:
     out = np.full(len(series), len(categories), dtype=np.int64)
     out[~missing] = codes.to_numpy(dtype=np.int64)
     ordered = numeric and not has_missing and categories == sorted(categories)
-    return Encoded(spec.name, "discrete", out, n_classes=n_classes, ordered=ordered, numeric=bool(numeric))
+    return Encoded(spec.name, "discrete", out, n_classes=n_classes, ordered=ordered, numeric=numeric)
 
 
 def decode(codes: np.ndarray, spec: ColumnSchema, support: np.ndarray | None = None) -> pd.Series:

@@ -370,8 +370,7 @@ class CARTSynthesizer(BaseSynthesizer):
         """One column per intercept of ``part``: its ridge sum for rows whose earlier columns are
         ``preds`` (``"which"`` says which sum each coefficient belongs to; all the first without it)."""
         out = np.tile(part["intercept"].astype(float), (preds.shape[0], 1))
-        which = part.get("which", np.zeros(part["cols"].size, dtype=np.int64))
-        for i, c, w in zip(part["cols"], part["coef"], which):
+        for i, c, w in zip(part["cols"], part["coef"], _which(part)):
             out[:, int(w)] += c * linear.scores(preds[:, int(i)], self._knot(int(i)))
         return out
 
@@ -663,11 +662,11 @@ class CARTSynthesizer(BaseSynthesizer):
             if "cols" in part and (part["cols"].size != part["coef"].size or np.any(part["cols"] >= column)
                                    or np.any(part["cols"] < 0)):
                 raise ValueError(f"linear part '{key}' refers to columns that do not come before it")
-            if "cols" in part and ("intercept" not in part or part["intercept"].size < 1 or (
-                    "which" not in part and part["intercept"].size != 1) or ("which" in part and (
-                    part["which"].size != part["cols"].size or np.any(part["which"] < 0)
-                    or np.any(part["which"] >= part["intercept"].size)))):
-                raise ValueError(f"linear part '{key}' does not say which of its sums each coefficient is in")
+            if "cols" in part:
+                sums, which = part["intercept"].size if "intercept" in part else 0, _which(part)
+                if sums < 1 or ("which" not in part and sums != 1) or which.size != part["cols"].size \
+                        or np.any((which < 0) | (which >= sums)):
+                    raise ValueError(f"linear part '{key}' does not say which of its sums each coefficient is in")
         self.parts_ = parts
 
 
@@ -692,10 +691,9 @@ def visit_order(columns: list[Encoded], groups: np.ndarray | None = None) -> lis
     :meth:`CARTSynthesizer._fit_score`). Output keeps the table's order whatever this is
     (columns decode by name)."""
     discrete = [c.kind == "discrete" for c in columns]
-    if groups is not None:
-        changing = _changing(columns, groups)
-        discrete = [d and v and c.numeric and c.n_classes <= MAX_SCORED_CLASSES
-                    for d, v, c in zip(discrete, changing, columns)]
+    if groups is not None:  # the visit's signs only
+        discrete = [d and c.numeric and c.n_classes <= MAX_SCORED_CLASSES for d, c in zip(discrete, columns)]
+        discrete = [d and _changing(c, groups) for d, c in zip(discrete, columns)]
     if not any(discrete):
         return list(columns)
     X = np.column_stack([c.values.astype(float) for c in columns])
@@ -712,18 +710,19 @@ def visit_order(columns: list[Encoded], groups: np.ndarray | None = None) -> lis
     return [c for c, m in zip(columns, moved) if not m] + [c for c, m in zip(columns, moved) if m]
 
 
-def _changing(columns: list[Encoded], groups: np.ndarray) -> list[bool]:
-    """Per column, whether it takes more than one value (missing counting as one) within some
-    patient (``groups``: each row's patient)."""
-    codes = np.unique(groups, return_inverse=True)[1].ravel()
-    order = np.argsort(codes, kind="stable")
-    same = codes[order][1:] == codes[order][:-1]  # neighbours of the same patient
-    out = []
-    for c in columns:
-        v = c.values.astype(float)[order]
-        equal = (v[1:] == v[:-1]) | (np.isnan(v[1:]) & np.isnan(v[:-1]))
-        out.append(bool(np.any(same & ~equal)))
-    return out
+def _changing(column: Encoded, groups: np.ndarray) -> bool:
+    """Whether ``column`` takes more than one value (missing counting as one) within some patient
+    (``groups``: each row's patient)."""
+    members, starts, _ = _patients(groups)
+    v = column.values.astype(float)[members]
+    differs = (v[1:] != v[:-1]) & ~(np.isnan(v[1:]) & np.isnan(v[:-1]))
+    differs[starts[1:] - 1] = False  # the first row of the next patient
+    return bool(differs.any())
+
+
+def _which(part: dict[str, np.ndarray]) -> np.ndarray:
+    """Which of a linear part's sums each of its coefficients is in (all the first if unsaid)."""
+    return part.get("which", np.zeros(part["cols"].size, dtype=np.int64))
 
 
 def _tied(X: np.ndarray, j: int, i: int) -> bool:
