@@ -79,9 +79,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     import benchdata
+    from seeds import fit
+    from splits import halves
     from threadpoolctl import threadpool_limits
-
-    import synthcare
 
     if args.dataset not in benchdata.dataset_names():
         parser.error(f"no dataset {args.dataset!r}; choose from {', '.join(benchdata.dataset_names())}")
@@ -92,25 +92,20 @@ def main(argv: list[str] | None = None) -> None:
     except json.JSONDecodeError as exc:
         parser.error(f"--params is not JSON ({exc}); example: --params '{{\"n_trees\": 20}}'")
     key = benchdata.PATIENT_KEYS.get(args.dataset)
-    table = benchdata.load_dataset(args.dataset, keep=(key,) if key else ())
-    train, holdout = benchdata.split(table, seed=benchdata.SPLIT_SEED + args.split, key=key)
+    train, holdout = halves(args.dataset, args.split)
+    table = pd.concat([train, holdout])
     columns = [c for c in train.columns if c != key]
     if args.by is not None and args.by not in columns:
         parser.error(f"--by {args.by!r} is not a column of {args.dataset}; columns: {', '.join(columns)}")
     if args.by is not None and table[args.by].nunique(dropna=False) > MAX_BY_VALUES:
         parser.error(f"--by {args.by!r} has {table[args.by].nunique(dropna=False)} values; "
                      f"pick a column of at most {MAX_BY_VALUES}")
-    fit_on = benchdata.align_to(train, train)
-    if key is not None:
-        fit_on[key] = train[key]
     g_train = train[key].to_numpy() if key else None
     g_hold = holdout[key].to_numpy() if key else None
     T, H = (benchdata.align_to(d[columns], train[columns]) for d in (train, holdout))
 
     with threadpool_limits(1):
-        cls = synthcare.get_engine(args.engine)
-        threads = {"n_jobs": None} if "n_jobs" in cls().get_params() else {}
-        model = cls(random_state=0, **threads, **params).fit(fit_on)
+        model = fit(args.engine, args.dataset, train, 0, params)
         samples = [benchdata.align_to(model.sample(len(train), random_state=s)[columns], train[columns])
                    for s in range(args.seeds)]
         whole = [_auc(H, S, columns, g_hold) for S in samples]

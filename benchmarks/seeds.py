@@ -25,13 +25,11 @@ HERE = Path(__file__).resolve().parent
 METRICS = ("detection_auc", "tstr", "dcr_share", "exact_copies", "quality")
 
 
-def fit_and_score(engine: str, name: str, train, holdout, seed: int, quality: bool = True,  # noqa: ANN001
-                  params: dict | None = None) -> dict:
-    """Fit our ``engine`` (with ``params``, its defaults otherwise) on ``train`` with ``seed``,
-    sample as many rows and score them against ``holdout`` with the benchmark's code, on one thread."""
+def fit(engine: str, name: str, train, seed: int, params: dict | None = None):  # noqa: ANN001, ANN201
+    """Our ``engine`` (with ``params``, its defaults otherwise) fitted on the benchmark's ``train``
+    half of dataset ``name`` with ``seed``, on one thread per job (jobs run side by side in
+    processes; the rows do not depend on ``n_jobs``)."""
     import benchdata
-    import scoring
-    from threadpoolctl import threadpool_limits
 
     import synthcare
 
@@ -40,12 +38,23 @@ def fit_and_score(engine: str, name: str, train, holdout, seed: int, quality: bo
     if key is not None:  # the patient key as it is (whole numbers), not as a float
         fit_on[key] = train[key]
     cls = synthcare.get_engine(engine)
-    # one thread per job: jobs run side by side in processes (the rows do not depend on n_jobs)
     threads = {"n_jobs": None} if "n_jobs" in cls().get_params() else {}
+    return cls(random_state=seed, **threads, **(params or {})).fit(fit_on)
+
+
+def fit_and_score(engine: str, name: str, train, holdout, seed: int, quality: bool = True,  # noqa: ANN001
+                  params: dict | None = None) -> dict:
+    """Fit our ``engine`` (see :func:`fit`) on ``train`` with ``seed``, sample as many rows and
+    score them against ``holdout`` with the benchmark's code, on one thread."""
+    import benchdata
+    import scoring
+    from threadpoolctl import threadpool_limits
+
     with threadpool_limits(1):
-        model = cls(random_state=seed, **threads, **(params or {})).fit(fit_on)
+        model = fit(engine, name, train, seed, params)
         synthetic = model.sample(len(train), random_state=seed)[list(train.columns)]
-        return scoring.score(train, holdout, synthetic, benchdata.TARGETS[name], key=key, quality=quality)
+        return scoring.score(train, holdout, synthetic, benchdata.TARGETS[name],
+                             key=benchdata.PATIENT_KEYS.get(name), quality=quality)
 
 
 def _job(task: tuple[str, str, int]) -> dict:

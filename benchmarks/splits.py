@@ -40,7 +40,8 @@ HOLDOUT = "holdout"
 METRICS = ("detection_auc", "tstr", "dcr_share", "exact_copies")
 
 
-def _halves(name: str, split: int):  # noqa: ANN202
+def halves(name: str, split: int):  # noqa: ANN201
+    """The train and holdout halves of split ``split`` (seed SPLIT_SEED + split; 0 is the benchmark's)."""
     import benchdata
 
     key = benchdata.PATIENT_KEYS.get(name)
@@ -56,7 +57,7 @@ def _job(task: tuple[str, str, int, dict]) -> dict:
     from seeds import fit_and_score
     from threadpoolctl import threadpool_limits
 
-    train, holdout = _halves(name, split)
+    train, holdout = halves(name, split)
     if generator == HOLDOUT:
         with threadpool_limits(1):
             scores = scoring.score(train, holdout, holdout, benchdata.TARGETS[name], synthetic_is_holdout=True,
