@@ -247,7 +247,7 @@ def test_an_ordering_every_training_row_keeps_holds_in_synthetic_rows(tmp_path):
     assert (cohort["futime"] < 1000).all() and (cohort["day"] > cohort["futime"]).mean() < 0.002
 
 
-def test_a_sign_that_changes_from_visit_to_visit_keeps_its_tie_with_the_laboratory_values(tmp_path):
+def test_a_sign_that_changes_from_visit_to_visit_keeps_its_ties_with_the_labs_and_the_other_signs(tmp_path):
     from synthcare.persistence import load_model, save_model
 
     frame = load("pbcseq_longitudinal")
@@ -273,10 +273,29 @@ def test_a_sign_that_changes_from_visit_to_visit_keeps_its_tie_with_the_laborato
     # 0.35-0.37), now 0.71-0.90; a new real half keeps about 0.9 of such gaps
     kept = gaps(synthetic) / gaps(frame)
     assert (kept > 0.6).all(), dict(zip(labs, kept.round(2)))
+    # and the signs keep their ties with one another: each one's scores also weigh the classes
+    # of the signs drawn before it; on the labs alone the 10 pairs kept 0.52-0.53 of the real
+    # Spearman correlations in all (seeds 0-1), now 0.72-0.79
+    signs = ["ascites", "hepato", "spiders", "edema", "stage"]
+    pairs = np.triu_indices(len(signs), 1)
+
+    def ties(d):
+        return d[signs].corr("spearman").to_numpy()[pairs].sum()
+
+    share = ties(synthetic) / ties(frame)
+    assert share > 0.62, share
+    edema = model.parts_[f"c{names.index('edema')}s"]
+    assert names.index("ascites") in edema["cols"][edema["classes"] >= 0]
     # a saved score must say which class's sum each coefficient is in
     meta, arrays = model._get_state()
     arrays[f"c{ascites}s/which"] = arrays[f"c{ascites}s/which"] + 3
     with pytest.raises(ValueError, match="which of its sums"):
+        get_engine("cart")()._set_state(meta, arrays)
+    # and which class of an earlier column each indicator stands for
+    meta, arrays = model._get_state()
+    classes = arrays[f"c{names.index('edema')}s/classes"]
+    arrays[f"c{names.index('edema')}s/classes"] = np.where(classes >= 0, classes + 5, classes)
+    with pytest.raises(ValueError, match="a class that column does not have"):
         get_engine("cart")()._set_state(meta, arrays)
 
 

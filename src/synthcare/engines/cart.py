@@ -31,7 +31,9 @@ indicator says whether the time equals the one before it; a year of enrolment se
 follow-up), and where patients have several rows the table's order is kept, baseline columns
 first, but for the signs that change from visit to visit (ascites, a histological stage), which go
 after the laboratory values so that scores on the whole panel carry their ties to it (see
-:func:`visit_order`). A discrete column of up to six classes gets one score per class.
+:func:`visit_order`), and whose scores also weigh the classes of the signs before them, so that
+the signs keep their ties with one another too (see :func:`_indicators`). A discrete column of up
+to six classes gets one score per class.
 The rows of one sample draw each column from uniform numbers spread evenly over [0, 1) rather
 than independently (see ``stratify``), so that the synthetic rows' own sampling noise does not
 add to that of the training rows.
@@ -46,7 +48,7 @@ such a value counts once, not once per visit, in the size of its grid (see
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -87,6 +89,9 @@ MAX_PREDICTORS = 30
 #: several rows per patient, where it is a number that changes from visit to visit (a sign,
 #: a grade), it is learnt after the continuous columns (see visit_order).
 MAX_SCORED_CLASSES = 6
+#: On a table with several rows per patient, each class of an earlier such column with this
+#: many rows or more in it and outside it is a candidate in those scores (see _indicators).
+MIN_INDICATOR_ROWS = 10
 SCREEN_ROWS = 2000
 PILOT_ROWS = 5000
 
@@ -228,7 +233,8 @@ class CARTSynthesizer(BaseSynthesizer):
                     self.columns_[j]["orders"] = orders
             if col.kind == "discrete":
                 if self.link and 2 <= col.n_classes <= MAX_SCORED_CLASSES:
-                    preds = self._fit_score(j, Z, preds, y, col.n_classes)
+                    signs = None if groups is None else _indicators(columns[:j], n)
+                    preds = self._fit_score(j, Z, preds, y, col.n_classes, signs)
                 self._fit_discrete(f"c{j}", preds, y, col.n_classes, leaf, rng, groups)
                 continue
             missing = np.isnan(y)
@@ -316,16 +322,19 @@ class CARTSynthesizer(BaseSynthesizer):
         out[present] = residual
         return out
 
-    def _fit_score(self, j: int, Z: np.ndarray, preds: np.ndarray, y: np.ndarray, n_classes: int) -> np.ndarray:
+    def _fit_score(self, j: int, Z: np.ndarray, preds: np.ndarray, y: np.ndarray, n_classes: int,
+                   signs: Signs | None = None) -> np.ndarray:
         """For a column of up to MAX_SCORED_CLASSES classes: ridge scores on the normal scores of
         the continuous columns before it (one for the second class of two, else one per class
         against the rest), kept together as ``c{j}s`` and added to its trees' predictors where
         they explain enough. One split on a score then separates a class as the whole panel
         does (an outcome after a hundred biomarkers; ascites after a liver panel), where single
-        columns each tell only a little."""
+        columns each tell only a little. With ``signs`` (see :func:`_indicators`; patient tables)
+        the earlier signs' classes are candidates too, so a sign drawn after the laboratory values
+        keeps its tie with the signs before it (ascites with edema), not only with the panel."""
         found = []
         for k in [1] if n_classes == 2 else range(n_classes):
-            part = self._ridge(j, Z, (y == k).astype(float), linear.SCORE_ROWS_PER_PREDICTOR)
+            part = self._ridge(j, Z, (y == k).astype(float), linear.SCORE_ROWS_PER_PREDICTOR, signs)
             if part is not None:
                 found.append(part[0])
         if not found:
@@ -336,23 +345,36 @@ class CARTSynthesizer(BaseSynthesizer):
             "intercept": np.concatenate([p["intercept"] for p in found]),
             "which": np.concatenate([np.full(p["cols"].size, k, dtype=np.int64) for k, p in enumerate(found)]),
         }
+        if any("classes" in p for p in found):
+            self.parts_[f"c{j}s"]["classes"] = np.concatenate([_classes(p) for p in found])
         return self._with_score(f"c{j}", preds)
 
-    def _ridge(self, j: int, Z: np.ndarray, target: np.ndarray, rows_per_predictor: int = linear.ROWS_PER_PREDICTOR
-               ) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
+    def _ridge(self, j: int, Z: np.ndarray, target: np.ndarray, rows_per_predictor: int = linear.ROWS_PER_PREDICTOR,
+               signs: Signs | None = None) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
         """``target`` as a ridge regression on the normal scores ``Z`` of the continuous columns
-        before column ``j`` (the most correlated few, see :func:`linear.strongest`): the part to
-        keep and the leave-one-out residuals, or None where it explains too little."""
+        before column ``j`` (the most correlated few, see :func:`linear.strongest`), and on the
+        standardised class indicators ``signs`` if given: the part to keep and the leave-one-out
+        residuals, or None where it explains too little. An indicator's coefficient is kept for
+        the plain 0/1 (its centring moves into the intercept) with its class in ``classes``."""
         cols = np.array([i for i in range(j) if f"c{i}q" in self.parts_], dtype=np.int64)
+        candidates, classes = Z[:, cols], np.full(cols.size, -1, dtype=np.int64)
+        mean, sd = np.zeros(cols.size), np.ones(cols.size)
+        if signs is not None:
+            candidates = np.column_stack([candidates, (signs.values - signs.mean) / signs.sd])
+            cols, classes = np.concatenate([cols, signs.cols]), np.concatenate([classes, signs.classes])
+            mean, sd = np.concatenate([mean, signs.mean]), np.concatenate([sd, signs.sd])
         if cols.size == 0:
             return None
-        cols = linear.strongest(Z[:, cols], target, cols, rows_per_predictor)
-        link = linear.fit(Z[:, cols], target)
+        chosen = linear.strongest(candidates, target, np.arange(cols.size), rows_per_predictor)
+        link = linear.fit(candidates[:, chosen], target)
         if link is None:
             return None
         coef, intercept, residual = link
-        return {"cols": cols, "coef": coef, "intercept": np.array([intercept])}, residual
-
+        part = {"cols": cols[chosen], "coef": coef / sd[chosen],
+                "intercept": np.array([intercept - float(np.sum(coef * mean[chosen] / sd[chosen]))])}
+        if np.any(classes[chosen] >= 0):
+            part["classes"] = classes[chosen]
+        return part, residual
     def _with_score(self, key: str, X: np.ndarray) -> np.ndarray:
         """``X`` with the column's ridge scores appended, if it has them (see _fit_score)."""
         if f"{key}s" not in self.parts_:
@@ -370,8 +392,11 @@ class CARTSynthesizer(BaseSynthesizer):
         """One column per intercept of ``part``: its ridge sum for rows whose earlier columns are
         ``preds`` (``"which"`` says which sum each coefficient belongs to; all the first without it)."""
         out = np.tile(part["intercept"].astype(float), (preds.shape[0], 1))
-        for i, c, w in zip(part["cols"], part["coef"], _which(part)):
-            out[:, int(w)] += c * linear.scores(preds[:, int(i)], self._knot(int(i)))
+        for i, c, w, k in zip(part["cols"], part["coef"], _which(part), _classes(part)):
+            if k >= 0:  # a sign's class (see _indicators)
+                out[:, int(w)] += c * (preds[:, int(i)] == k)
+            else:
+                out[:, int(w)] += c * linear.scores(preds[:, int(i)], self._knot(int(i)))
         return out
 
     def _knot(self, j: int) -> tuple[np.ndarray, np.ndarray]:
@@ -667,6 +692,13 @@ class CARTSynthesizer(BaseSynthesizer):
                 if sums < 1 or ("which" not in part and sums != 1) or which.size != part["cols"].size \
                         or np.any((which < 0) | (which >= sums)):
                     raise ValueError(f"linear part '{key}' does not say which of its sums each coefficient is in")
+                classes = _classes(part)
+                if classes.size != part["cols"].size or not all(
+                        f"c{i}q" in parts if k < 0 else
+                        self.columns_[i]["kind"] == "discrete" and 1 <= k < self.columns_[i]["n_classes"]
+                        for i, k in zip(part["cols"].tolist(), classes.tolist())):
+                    raise ValueError(f"linear part '{key}' uses a column as a score it has no grid for, "
+                                     "or a class that column does not have")
         self.parts_ = parts
 
 
@@ -723,6 +755,40 @@ def _changing(column: Encoded, groups: np.ndarray) -> bool:
 def _which(part: dict[str, np.ndarray]) -> np.ndarray:
     """Which of a linear part's sums each of its coefficients is in (all the first if unsaid)."""
     return part.get("which", np.zeros(part["cols"].size, dtype=np.int64))
+
+
+def _classes(part: dict[str, np.ndarray]) -> np.ndarray:
+    """Per coefficient of a linear part, the class of a discrete column it is the indicator of,
+    or -1 for a continuous column's normal score (all of them if unsaid)."""
+    return part.get("classes", np.full(part["cols"].size, -1, dtype=np.int64))
+
+
+class Signs(NamedTuple):
+    """Class indicators of discrete columns (see :func:`_indicators`): per indicator its column
+    and class, its 0/1 values over the training rows (one column each), their mean and SD."""
+
+    cols: np.ndarray
+    classes: np.ndarray
+    values: np.ndarray
+    mean: np.ndarray
+    sd: np.ndarray
+
+
+def _indicators(columns: list[Encoded], n: int) -> Signs:
+    """The class indicators of the discrete ``columns`` (of ``n`` rows) of up to
+    MAX_SCORED_CLASSES classes, all classes but the first, where each side holds
+    MIN_INDICATOR_ROWS rows or more."""
+    found = []
+    for i, col in enumerate(columns):
+        if col.kind != "discrete" or col.n_classes > MAX_SCORED_CLASSES:
+            continue
+        for k in range(1, col.n_classes):
+            ind = (col.values == k).astype(float)
+            if min(ind.sum(), ind.size - ind.sum()) >= MIN_INDICATOR_ROWS:
+                found.append((i, k, ind))
+    values = np.column_stack([f[2] for f in found]) if found else np.empty((n, 0))
+    return Signs(np.array([f[0] for f in found], dtype=np.int64), np.array([f[1] for f in found], dtype=np.int64),
+                 values, values.mean(axis=0), values.std(axis=0))
 
 
 def _tied(X: np.ndarray, j: int, i: int) -> bool:
