@@ -375,6 +375,7 @@ class CARTSynthesizer(BaseSynthesizer):
         if np.any(classes[chosen] >= 0):
             part["classes"] = classes[chosen]
         return part, residual
+
     def _with_score(self, key: str, X: np.ndarray) -> np.ndarray:
         """``X`` with the column's ridge scores appended, if it has them (see _fit_score)."""
         if f"{key}s" not in self.parts_:
