@@ -209,6 +209,7 @@ class CARTSynthesizer(BaseSynthesizer):
         ]
         self.parts_: dict[str, dict[str, np.ndarray]] = {}
         Z = self._fit_scores(X, columns, groups)
+        signs = _indicators(columns, n) if self.link and groups is not None else None
         for j, col in enumerate(columns):
             progress(j, len(columns), col.name)
             preds = X[:, :j]
@@ -233,8 +234,7 @@ class CARTSynthesizer(BaseSynthesizer):
                     self.columns_[j]["orders"] = orders
             if col.kind == "discrete":
                 if self.link and 2 <= col.n_classes <= MAX_SCORED_CLASSES:
-                    signs = None if groups is None else _indicators(columns[:j], n)
-                    preds = self._fit_score(j, Z, preds, y, col.n_classes, signs)
+                    preds = self._fit_score(j, Z, preds, y, col.n_classes, None if signs is None else signs.before(j))
                 self._fit_discrete(f"c{j}", preds, y, col.n_classes, leaf, rng, groups)
                 continue
             missing = np.isnan(y)
@@ -360,7 +360,7 @@ class CARTSynthesizer(BaseSynthesizer):
         candidates, classes = Z[:, cols], np.full(cols.size, -1, dtype=np.int64)
         mean, sd = np.zeros(cols.size), np.ones(cols.size)
         if signs is not None:
-            candidates = np.column_stack([candidates, (signs.values - signs.mean) / signs.sd])
+            candidates = np.column_stack([candidates, signs.scores])
             cols, classes = np.concatenate([cols, signs.cols]), np.concatenate([classes, signs.classes])
             mean, sd = np.concatenate([mean, signs.mean]), np.concatenate([sd, signs.sd])
         if cols.size == 0:
@@ -766,13 +766,19 @@ def _classes(part: dict[str, np.ndarray]) -> np.ndarray:
 
 class Signs(NamedTuple):
     """Class indicators of discrete columns (see :func:`_indicators`): per indicator its column
-    and class, its 0/1 values over the training rows (one column each), their mean and SD."""
+    and class, its 0/1 values over the training rows standardised (one column each), and the
+    mean and SD they were standardised with."""
 
     cols: np.ndarray
     classes: np.ndarray
-    values: np.ndarray
+    scores: np.ndarray
     mean: np.ndarray
     sd: np.ndarray
+
+    def before(self, j: int) -> Signs:
+        """The indicators of the columns before column ``j``."""
+        keep = self.cols < j
+        return Signs(self.cols[keep], self.classes[keep], self.scores[:, keep], self.mean[keep], self.sd[keep])
 
 
 def _indicators(columns: list[Encoded], n: int) -> Signs:
@@ -788,8 +794,9 @@ def _indicators(columns: list[Encoded], n: int) -> Signs:
             if min(ind.sum(), ind.size - ind.sum()) >= MIN_INDICATOR_ROWS:
                 found.append((i, k, ind))
     values = np.column_stack([f[2] for f in found]) if found else np.empty((n, 0))
+    mean, sd = values.mean(axis=0), values.std(axis=0)
     return Signs(np.array([f[0] for f in found], dtype=np.int64), np.array([f[1] for f in found], dtype=np.int64),
-                 values, values.mean(axis=0), values.std(axis=0))
+                 (values - mean) / sd, mean, sd)
 
 
 def _tied(X: np.ndarray, j: int, i: int) -> bool:
