@@ -117,11 +117,9 @@ def draw(grids: np.ndarray, rng: np.random.Generator, rows: np.ndarray | None = 
     """One value per row of ``grids`` (or, given ``rows``, per entry of ``rows``, each naming
     the row of ``grids`` to draw from), each grid point carrying an equal share of the mass.
 
-    A point is picked at random. A point equal to a neighbour is part of a spike (zero nodes,
-    day 0) and is drawn exactly, so spikes keep their share. Any other point is spread
-    uniformly over its cell, half-way to each neighbour, which smooths continuous stretches so
-    values are not repeated from the source. Given ``u`` (one uniform number in [0, 1) per
-    value, see :func:`stratified`), the value is the grid's quantile at ``u``: its point is
+    A point is picked at random and the value drawn uniformly over its cell (see :func:`cells`),
+    or exactly where the point is part of a spike. Given ``u`` (one uniform number in [0, 1)
+    per value, see :func:`stratified`), the value is the grid's quantile at ``u``: its point is
     ``u``'s share of the way through the grid, and where it falls in that point's cell the rest.
     """
     k = grids.shape[1]
@@ -132,11 +130,37 @@ def draw(grids: np.ndarray, rng: np.random.Generator, rows: np.ndarray | None = 
     centre = grids[rows, pick]
     prev = grids[rows, np.maximum(pick - 1, 0)]
     nxt = grids[rows, np.minimum(pick + 1, k - 1)]
-    left = np.where(pick > 0, (prev + centre) / 2, centre)
-    right = np.where(pick < k - 1, (nxt + centre) / 2, centre)
-    spike = ((pick > 0) & (prev == centre)) | ((pick < k - 1) & (nxt == centre))
+    left, right, spike = _cell(prev, centre, nxt, pick == 0, pick == k - 1)
     jitter = left + (rng.random(n) if u is None else u * k - pick) * (right - left)
     return np.where(spike, centre, jitter)
+
+
+def cells(grids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each grid point's cell (its ``left`` and ``right`` ends) and whether it is a ``spike``.
+
+    A point equal to a neighbour is part of a spike (zero nodes, day 0) and is drawn exactly,
+    so spikes keep their share. Any other point's cell reaches half-way to each neighbour,
+    which smooths continuous stretches so that values are not repeated from the source. The
+    first and last points stand at the ``0.5 / k`` and ``1 - 0.5 / k`` quantiles, so half of
+    their mass lies beyond them: their cells reach as far outwards as inwards. Stopped at those
+    points, a 16-point grid of a thousand normal values drew with 0.89 of their variance; so,
+    0.95.
+    """
+    k = grids.shape[1]
+    prev = np.concatenate([grids[:, :1], grids[:, :-1]], axis=1)
+    nxt = np.concatenate([grids[:, 1:], grids[:, -1:]], axis=1)
+    idx = np.broadcast_to(np.arange(k)[None, :], grids.shape)
+    return _cell(prev, grids, nxt, idx == 0, idx == k - 1)
+
+
+def _cell(prev: np.ndarray, centre: np.ndarray, nxt: np.ndarray, first: np.ndarray, last: np.ndarray
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The cell of grid points at ``centre`` between neighbours ``prev`` and ``nxt`` (see
+    :func:`cells`; ``first`` and ``last`` mark the grid's end points)."""
+    left = np.where(first, centre - (nxt - centre) / 2, (prev + centre) / 2)
+    right = np.where(last, centre + (centre - prev) / 2, (nxt + centre) / 2)
+    spike = (~first & (prev == centre)) | (~last & (nxt == centre)) | (right <= left)
+    return left, right, spike
 
 
 def stratified(n: int, rng: np.random.Generator) -> np.ndarray:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from synthcare.engines import quantiles
+
 
 def classes(probs: np.ndarray, allowed: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """One class per row among the ``allowed`` ones (bool, classes), with the allowed mass."""
@@ -34,7 +36,7 @@ def grid_values(grids: np.ndarray, lo: np.ndarray, hi: np.ndarray, rng: np.rando
     _, first, inv = np.unique(keys, return_index=True, return_inverse=True)
     uniq, inv = rows[first], inv.ravel()
     g, ulo, uhi = uniq[:, :k], uniq[:, k:k + m_count], uniq[:, k + m_count:]
-    left, right, spike = _cells(g)
+    left, right, spike = quantiles.cells(g)
     a = np.maximum(left[:, :, None], ulo[:, None, :])
     b = np.minimum(right[:, :, None], uhi[:, None, :])
     width = (right - left)[:, :, None]
@@ -52,15 +54,3 @@ def grid_values(grids: np.ndarray, lo: np.ndarray, hi: np.ndarray, rng: np.rando
     values = np.where(spike[r, i], g[r, i], lo_v + rng.random(n) * np.clip(hi_v - lo_v, 0, None))
     values[mass <= 0] = np.nan
     return values, mass
-
-
-def _cells(grids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each grid point's cell (half-way to its neighbours) and whether it is a spike."""
-    k = grids.shape[1]
-    prev = np.concatenate([grids[:, :1], grids[:, :-1]], axis=1)
-    nxt = np.concatenate([grids[:, 1:], grids[:, -1:]], axis=1)
-    idx = np.arange(k)[None, :]
-    left = np.where(idx > 0, (prev + grids) / 2, grids)
-    right = np.where(idx < k - 1, (nxt + grids) / 2, grids)
-    spike = ((idx > 0) & (prev == grids)) | ((idx < k - 1) & (nxt == grids)) | (right <= left)
-    return left, right, spike
