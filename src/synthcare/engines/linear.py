@@ -32,14 +32,12 @@ CHECK_ROWS = 20_000
 
 def knots(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Probabilities and values of a marginal's piecewise-linear quantile function: the grid
-    points at their positions, extended by half a cell at either end."""
+    points at their positions, extended at either end to where its draws end (the outer ends
+    of its end cells, see :func:`quantiles.cells`)."""
     grid = np.asarray(grid, dtype=float).ravel()
-    if grid.size > 1:
-        ends = [grid[0] - (grid[1] - grid[0]) / 2, grid[-1] + (grid[-1] - grid[-2]) / 2]
-    else:
-        ends = [grid[0], grid[0]]
+    left, right, _ = quantiles.cells(grid[None, :])
     probs = np.concatenate([[0.0], quantiles.positions(grid.size), [1.0]])
-    return probs, np.concatenate([[ends[0]], grid, [ends[1]]])
+    return probs, np.concatenate([left[0, :1], grid, right[0, -1:]])
 
 
 def quantile(p: np.ndarray, knot: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
